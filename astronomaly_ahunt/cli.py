@@ -1,0 +1,86 @@
+"""The ``astronomaly-ahunt`` command."""
+
+import argparse
+import sys
+
+DEFAULT_OUTPUT = "ahunt_output"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="astronomaly-ahunt",
+                                     description="AHUNT anomaly hunting for Astronomaly")
+    commands = parser.add_subparsers(dest="command", required=True)
+    sim = commands.add_parser("simulate", help="run a round protocol with a simulated oracle")
+    sim.add_argument("protocol", nargs="?", default="digits",
+                     help="protocol name (digits, mnist-paper, fmnist-paper, "
+                          "fmnist-two-anomalies) or a JSON file of protocol fields; "
+                          "default: digits (embedded, no download)")
+    sim.add_argument("--data", help="dataset file or folder for protocols whose data is not "
+                                    "embedded (an MNIST .npz, the Fashion-MNIST folder)")
+    sim.add_argument("--rounds", type=int, help="override the protocol's number of rounds")
+    sim.add_argument("--questions", type=int, help="override n_q, questions per round")
+    sim.add_argument("--strategy", default="uncertainty",
+                     choices=["uncertainty", "anomalous", "random"])
+    sim.add_argument("--loss", default="softmax", choices=["softmax", "focal", "isomax"])
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--no-baseline", action="store_true",
+                     help="skip the isolation forest on raw pixels")
+    sim.add_argument("--output-dir", default=DEFAULT_OUTPUT)
+    args = parser.parse_args(argv)
+    try:
+        return simulate_command(args)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"astronomaly-ahunt: error: {err}", file=sys.stderr)
+        return 2
+
+
+def simulate_command(args):
+    from .datasets import load_dataset
+    from .protocols import load_protocol
+
+    protocol = load_protocol(args.protocol).with_overrides(rounds=args.rounds, n_q=args.questions)
+    data = load_dataset(protocol.dataset, args.data)
+    print(f"AHUNT simulation '{protocol.name}': {protocol.description}")
+    print(f"{protocol.rounds} rounds, {protocol.n_q} questions a round, strategy "
+          f"{args.strategy}, loss {args.loss}, seed {args.seed}; training round 0 ...",
+          flush=True)
+    from .simulate import BASELINES, simulate  # imports TensorFlow: after the cheap checks
+
+    result = simulate(protocol, data, strategy=args.strategy, seed=args.seed,
+                      baselines=() if args.no_baseline else BASELINES,
+                      hunter_params={"loss": args.loss}, progress=_print_round)
+    paths = result.save(args.output_dir)
+    print(_summary_text(result.summary, paths))
+    return 0
+
+
+def _print_round(row):
+    asked = " ".join(f"{k[len('asked_'):]}:{int(v)}" for k, v in row.items()
+                     if k.startswith("asked_") and v == v)
+    baseline = "".join(f"  {k[:-len('_mcc_topk')]} {v:.2f}" for k, v in row.items()
+                       if k.endswith("_mcc_topk"))
+    secs = row["seconds_select"] + row["seconds_retrain"] + row["seconds_score"]
+    print(f"round {row['round']:3d}  asked {asked:<24s} anomalies found {row['true_candidates']}"
+          f"  MCC argmax {row['mcc_argmax']:.2f} top-k {row['mcc_topk']:.2f}{baseline}"
+          f"  ({secs:.1f} s)", flush=True)
+
+
+def _summary_text(s, paths):
+    found = ", ".join(f"{k} (round {v})" for k, v in s["anomaly_classes_discovered"].items())
+    rows = [("final MCC, argmax class", f"{s['final_mcc_argmax']:.3f}"),
+            ("final MCC, top-k", f"{s['final_mcc_topk']:.3f}")]
+    rows += [(f"final MCC, {k[len('final_'):-len('_mcc_topk')]} (top-k)", f"{v:.3f}")
+             for k, v in s.items() if k.endswith("_mcc_topk") and k != "final_mcc_topk"]
+    rows += [("ROC AUC, anomaly probability", f"{s['final_auc']:.3f}"),
+             ("anomalies found", f"{s['anomalies_found']} of {s['questions']} questions"),
+             ("anomaly classes discovered", found or "none"),
+             ("seconds per round", f"{s['seconds_per_round']:.2f} (retrain "
+                                   f"{s['seconds_retrain_per_round']:.2f}); "
+                                   f"whole run {s['wall_seconds']:.0f} s")]
+    header = f"\n== AHUNT on {s['protocol']}: {s['rounds']} rounds, seed {s['seed']} =="
+    return "\n".join([header] + [f"{label:<32s}{value}" for label, value in rows]
+                     + ["written: " + ", ".join(str(p) for p in paths)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,337 @@
+"""The AHUNT round loop behind an ask / tell interface.
+
+``fit_initial`` trains the CNN on the labelled normal classes (round 0).
+Each round the caller asks for questions, tells the oracle's answers and
+retrains; the loop belongs to the caller, so the simulator, the Astronomaly
+stage and a notebook drive the same engine the same way::
+
+    hunter = Hunter(random_state=0).fit_initial(x0, y0)
+    for x_round, ids in rounds:
+        asked = hunter.ask(x_round, n_q=5, ids=ids)
+        hunter.tell(asked, oracle(asked))
+        hunter.retrain()
+    ranking = np.argsort(-hunter.score(x_all))
+"""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .augmentation import PRESETS, Augmentation, balance
+from .model import LOSSES, AhuntNet
+from .questions import STRATEGIES, choose_questions, unknownness
+from .taxonomy import ANOMALY, RESERVE, Taxonomy
+from .validation import check_ids, check_images
+
+
+class Hunter:
+    """AHUNT: a CNN retrained every round on the oracle's labels.
+
+    Parameters
+    ----------
+    strategy : {'uncertainty', 'anomalous', 'random'} or callable
+        How each class's share of questions is ranked (see :mod:`.questions`).
+    loss : {'softmax', 'focal', 'isomax'}
+    learning_rate : float
+        Adam's learning rate. 1e-3 by default; the paper prints 1e-5
+        (:data:`PAPER_SETTINGS`), which barely trains in 3 epochs a round.
+    epochs : int
+        Epochs of each retrain.
+    initial_epochs : int
+        Epochs of the round-0 fit on the normal classes.
+    batch_size : int
+    latent_dim : int
+        Size of the latent (feature) space.
+    n_conv : int or None
+        Conv layers; by default 4 below 64 px, 6 from 64 px (the paper's choice).
+    augmentation : Augmentation or {'mnist', 'galaxy', 'none'}
+        Limits of the class-balancing augmentation.
+    interest : policy or None
+        Interest policy of the taxonomy (:class:`.taxonomy.NewestAnomaly` if None).
+    reserve : str
+        Name of the reserve class.
+    random_state : int, Generator or None
+        Seeds weights, augmentation, shuffling and random questions.
+
+    Attributes
+    ----------
+    taxonomy_ : Taxonomy
+    net_ : AhuntNet
+    round_ : int
+        Retrains done since ``fit_initial`` (0 after it).
+    labels_ : dict
+        Object id -> class name for every oracle answer.
+    asked_ : list
+        Every id asked, in order.
+    question_classes_ : list of str
+        For the last ``ask``: the class whose share each question filled.
+    """
+
+    def __init__(self, strategy="uncertainty", loss="softmax", learning_rate=1e-3, epochs=3,
+                 initial_epochs=5, batch_size=32, latent_dim=64, n_conv=None,
+                 augmentation="mnist", interest=None, reserve="reserve", random_state=None):
+        self.strategy = strategy
+        self.loss = loss
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.initial_epochs = initial_epochs
+        self.batch_size = batch_size
+        self.latent_dim = latent_dim
+        self.n_conv = n_conv
+        self.augmentation = augmentation
+        self.interest = interest
+        self.reserve = reserve
+        self.random_state = random_state
+
+    # -- round 0 -----------------------------------------------------------
+    def fit_initial(self, x, y):
+        """Train on the labelled normal classes: images ``x``, class names ``y``."""
+        self._check_params()
+        x = check_images(x)
+        y = np.asarray(y).astype(str)
+        if y.shape != (len(x),):
+            raise ValueError(f"y must hold one label per image: {len(x)} images, y of shape {y.shape}")
+        self.rng_ = np.random.default_rng(self.random_state)
+        self.input_shape_ = x.shape[1:]
+        self.taxonomy_ = Taxonomy(list(dict.fromkeys(y)), reserve=self.reserve,
+                                  interest=self.interest)
+        self.net_ = AhuntNet.create(self.input_shape_, len(self.taxonomy_), self.loss,
+                                    self.learning_rate, self.latent_dim, self.n_conv,
+                                    seed=self._seed())
+        self.x0_, self.y0_ = x, np.array([self.taxonomy_.index(c) for c in y])
+        self.labels_, self._images, self.asked_ = {}, {}, []
+        self.question_classes_ = []
+        self._pool = None
+        self.round_ = 0
+        self._train(self.initial_epochs)
+        return self
+
+    def _check_params(self):
+        if self.loss not in LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r}; choose one of {LOSSES}")
+        if isinstance(self.strategy, str) and self.strategy not in STRATEGIES:
+            raise ValueError(f"unknown strategy {self.strategy!r}; choose one of {sorted(STRATEGIES)}")
+        if isinstance(self.augmentation, str) and self.augmentation not in PRESETS:
+            raise ValueError(f"unknown augmentation {self.augmentation!r}; "
+                             f"give an Augmentation or one of {sorted(PRESETS)}")
+
+    def _seed(self):
+        return int(self.rng_.integers(2**31 - 1000))
+
+    @property
+    def augmentation_(self):
+        aug = self.augmentation
+        return PRESETS[aug] if isinstance(aug, str) else aug
+
+    # -- the round loop ----------------------------------------------------
+    def ask(self, x, n_q, ids=None):
+        """Ids of ``n_q`` objects of the pool ``x`` for the oracle to label.
+
+        ``ids`` name the pool's objects (positions by default); pass stable
+        ids when the pool changes between rounds, since no id is asked twice
+        and no labelled id is asked at all.
+        """
+        self._check_fitted()
+        x = check_images(x, self.input_shape_)
+        ids = check_ids(ids, len(x))
+        if int(n_q) != n_q or n_q < 0:
+            raise ValueError(f"n_q must be a non-negative integer; got {n_q}")
+        done = set(self.asked_) | set(self.labels_)
+        exclude = [i for i, obj in enumerate(ids.tolist()) if obj in done]
+        if n_q > len(x) - len(exclude):
+            raise ValueError(f"n_q={n_q} questions asked of a pool of {len(x)} objects of which "
+                             f"only {len(x) - len(exclude)} have not been asked or labelled")
+        proba = self.predict_proba(x)
+        positions, target = choose_questions(
+            proba, self.taxonomy_.interest_weights(), int(n_q), self.strategy,
+            known=self._known_columns(), exclude=exclude, rng=self.rng_)
+        asked = ids[positions]
+        self.asked_.extend(asked.tolist())
+        self.question_classes_ = [self.taxonomy_.classes[c] for c in target]
+        self._pool = (x, {obj: i for i, obj in enumerate(ids.tolist())})
+        return asked
+
+    def tell(self, ids, labels, x=None):
+        """The oracle's class name for each id.
+
+        Images come from ``x`` (aligned with ``ids``) or, by default, from the
+        pool of the last ``ask``. A name the taxonomy has not seen creates a
+        new anomaly class; labelling an id again replaces its label.
+        """
+        self._check_fitted()
+        ids = list(np.asarray(ids).tolist())
+        labels = [str(label) for label in np.asarray(labels).tolist()]
+        if len(ids) != len(labels):
+            raise ValueError(f"{len(ids)} ids but {len(labels)} labels")
+        if x is not None:
+            images = check_images(x, self.input_shape_)
+            if len(images) != len(ids):
+                raise ValueError(f"{len(ids)} ids but {len(images)} images")
+        else:
+            pool_x, where = self._pool if self._pool is not None else (None, {})
+            unknown = [i for i in ids if i not in where]
+            if unknown:
+                raise ValueError(f"ids not in the pool of the last ask: {unknown[:5]}; "
+                                 f"pass their images as x")
+            images = pool_x[[where[i] for i in ids]]
+        for label in labels:
+            if label == self.taxonomy_.reserve:
+                raise ValueError(f"{label!r} is the reserve class, which stands for anomalies "
+                                 f"not yet named; label the object with a class name")
+        for obj, label, image in zip(ids, labels, images):
+            if label not in self.taxonomy_:
+                self.taxonomy_.add_anomaly(label)
+                self.net_.add_class(seed=self._seed())
+            self.labels_[obj] = label
+            self._images[obj] = image
+        return self
+
+    def retrain(self):
+        """Balance the classes by augmentation and train ``epochs`` more epochs."""
+        self._check_fitted()
+        self._train(self.epochs)
+        self.round_ += 1
+        return self
+
+    def _train(self, epochs):
+        x, y = self.training_data()
+        x, y = balance(x, y, self.augmentation_, self.rng_)
+        self.net_.train(x, y, epochs, self.batch_size, self.rng_)
+
+    def training_data(self):
+        """Round-0 examples followed by the oracle's, labels as class indices."""
+        if not self.labels_:
+            return self.x0_, self.y0_
+        ids = list(self.labels_)
+        x = np.stack([self._images[i] for i in ids])
+        y = np.array([self.taxonomy_.index(self.labels_[i]) for i in ids])
+        return np.concatenate([self.x0_, x]), np.concatenate([self.y0_, y])
+
+    # -- what the model says -----------------------------------------------
+    def latent_and_proba(self, x):
+        """Latent features (n, latent_dim) and class probabilities (n, n_classes)."""
+        self._check_fitted()
+        return self.net_.predict(check_images(x, self.input_shape_))
+
+    def predict_proba(self, x):
+        """Probabilities over ``taxonomy_.classes``."""
+        return self.latent_and_proba(x)[1]
+
+    def latent(self, x):
+        """The 64-d latent features: the feature space AHUNT evolves."""
+        return self.latent_and_proba(x)[0]
+
+    def predict(self, x):
+        """The most probable class name of each image."""
+        return np.array(self.taxonomy_.classes)[self.predict_proba(x).argmax(axis=1)]
+
+    def score(self, x):
+        """Interest-weighted anomaly score in [0, 1]: the ranking a user looks at."""
+        return self.score_from_proba(self.predict_proba(x))
+
+    def score_from_proba(self, proba):
+        """:meth:`score` from probabilities already computed.
+
+        The reserve class never has examples, so its own output stays near
+        zero; its term is the object's unknown-ness, 1 - the largest
+        probability of any class that has examples.
+        """
+        weights = np.array(self.taxonomy_.interest_weights())
+        evidence = np.array(proba, dtype=float, copy=True)
+        evidence[:, self.taxonomy_.index(self.taxonomy_.reserve)] = \
+            unknownness(proba, self._known_columns())
+        return evidence @ weights
+
+    def anomaly_columns(self):
+        return np.array([k == ANOMALY for k in self.taxonomy_.kinds])
+
+    def _known_columns(self):
+        return np.flatnonzero([k != RESERVE for k in self.taxonomy_.kinds])
+
+    def _check_fitted(self):
+        if not hasattr(self, "net_"):
+            raise RuntimeError("this Hunter is not fitted yet: call fit_initial(x, y) first")
+
+    # -- persistence -------------------------------------------------------
+    def save(self, directory):
+        """Write the session to ``directory`` so that :meth:`load` resumes it.
+
+        The model and the labelled images go to files named by round, and
+        ``hunter.json``, which names them, is replaced last and atomically:
+        a crash at any moment leaves the previous round's session whole.
+        """
+        self._check_fitted()
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        tag = f"r{self.round_:04d}-{len(self.labels_)}"
+        model_file, data_file = f"model-{tag}.keras", f"labelled-{tag}.npz"
+        self.net_.save(directory / model_file)
+        ids = list(self.labels_)
+        images = np.stack([self._images[i] for i in ids]) if ids else \
+            np.zeros((0,) + tuple(self.input_shape_), np.float32)
+        with open(directory / data_file, "wb") as f:
+            np.savez(f, x0=self.x0_, y0=self.y0_, images=images)
+        state = {"params": self._params_for_json(), "taxonomy": self.taxonomy_.to_dict(),
+                 "round": self.round_, "labelled_ids": ids,
+                 "labels": [self.labels_[i] for i in ids], "asked": self.asked_,
+                 "model_file": model_file, "data_file": data_file,
+                 "rng_state": self.rng_.bit_generator.state}
+        atomic_write_text(directory / "hunter.json", json.dumps(state, indent=1))
+        for old in list(directory.glob("model-r*.keras")) + list(directory.glob("labelled-r*.npz")):
+            if old.name not in (model_file, data_file):
+                old.unlink()
+        return self
+
+    def _params_for_json(self):
+        params = {k: getattr(self, k) for k in
+                  ("strategy", "loss", "learning_rate", "epochs", "initial_epochs", "batch_size",
+                   "latent_dim", "n_conv", "reserve")}
+        if not isinstance(self.strategy, str):
+            raise TypeError("a Hunter with a custom strategy function cannot be saved")
+        aug = self.augmentation_
+        params["augmentation"] = [aug.rotation, aug.shift, aug.zoom, aug.fill_mode]
+        return params
+
+    @classmethod
+    def load(cls, directory):
+        """Resume a session written by :meth:`save`."""
+        directory = Path(directory)
+        state = json.loads((directory / "hunter.json").read_text())
+        params = dict(state["params"])
+        params["augmentation"] = Augmentation(*params["augmentation"])
+        hunter = cls(**params)
+        hunter.taxonomy_ = Taxonomy.from_dict(state["taxonomy"])
+        hunter.interest = hunter.taxonomy_.interest
+        hunter.net_ = AhuntNet.load(directory / state["model_file"], hunter.loss,
+                                    hunter.learning_rate)
+        hunter.input_shape_ = tuple(hunter.net_.backbone.input.shape[1:])
+        with np.load(directory / state["data_file"]) as data:
+            hunter.x0_, hunter.y0_, images = data["x0"], data["y0"], data["images"]
+        ids = [_json_id(i) for i in state["labelled_ids"]]
+        hunter.labels_ = dict(zip(ids, state["labels"]))
+        hunter._images = dict(zip(ids, images))
+        hunter.asked_ = [_json_id(i) for i in state["asked"]]
+        hunter.question_classes_, hunter._pool = [], None
+        hunter.round_ = state["round"]
+        hunter.rng_ = np.random.default_rng()
+        hunter.rng_.bit_generator.state = state["rng_state"]
+        return hunter
+
+
+def _json_id(value):
+    # JSON turns tuple ids into lists; ids must stay hashable
+    return tuple(value) if isinstance(value, list) else value
+
+
+def atomic_write_text(path, text):
+    """Write ``text`` to ``path`` so that readers see the old or the new file,
+    never a half-written one."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)

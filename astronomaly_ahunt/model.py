@@ -1,0 +1,175 @@
+"""The CNN: convolutional backbone -> 64-d latent space -> a head over the
+current classes, with a head that can grow by one class at a time.
+
+The paper's network: kernel-3 convolutions each followed by pooling, four
+of them for small images and six for large ones, a 64-d latent layer, and
+a softmax over the classes. The head can also be IsoMax (logits are minus
+the scaled distance to a learned prototype per class).
+"""
+
+import numpy as np
+import keras
+import tensorflow as tf
+
+LOSSES = ("softmax", "focal", "isomax")
+FILTERS = (32, 32, 64, 64, 128, 128)
+
+
+def n_conv_layers(image_size):
+    """The paper uses 4 conv layers for 28-32 px images, 6 for 128 px."""
+    return 4 if image_size < 64 else 6
+
+
+def build_backbone(input_shape, latent_dim=64, n_conv=None, seed=0):
+    """Images -> latent features; the layer named ``latent`` is the feature space."""
+    if n_conv is None:
+        n_conv = n_conv_layers(min(input_shape[:2]))
+    inputs = keras.Input(shape=input_shape, name="image")
+    h = inputs
+    for i in range(n_conv):
+        h = keras.layers.Conv2D(FILTERS[min(i, len(FILTERS) - 1)], 3, padding="same",
+                                activation="relu", name=f"conv{i + 1}",
+                                kernel_initializer=keras.initializers.HeUniform(seed + i))(h)
+        # 'same' pooling keeps a 1x1 map at 1x1, so 8x8 inputs survive 4 layers
+        h = keras.layers.MaxPooling2D(2, padding="same", name=f"pool{i + 1}")(h)
+    h = keras.layers.Flatten(name="flatten")(h)
+    latent = keras.layers.Dense(latent_dim, activation="relu", name="latent",
+                                kernel_initializer=keras.initializers.HeUniform(seed + 100))(h)
+    return keras.Model(inputs, latent, name="backbone")
+
+
+@keras.saving.register_keras_serializable(package="astronomaly_ahunt")
+class IsoMaxHead(keras.layers.Layer):
+    """IsoMax logits (Macedo et al. 2019): ``-entropic_scale * ||z - prototype_c||``.
+
+    Prototypes start at zero as in the original. The same scaled logits are
+    used for training and for probabilities, so that ``p_c > 0.5`` keeps
+    its meaning for the uncertainty strategy.
+    """
+
+    def __init__(self, units, entropic_scale=10.0, **kwargs):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.entropic_scale = float(entropic_scale)
+
+    def build(self, input_shape):
+        self.prototypes = self.add_weight(shape=(self.units, input_shape[-1]),
+                                          initializer="zeros", name="prototypes")
+
+    def call(self, z):
+        diff = keras.ops.expand_dims(z, 1) - keras.ops.expand_dims(self.prototypes, 0)
+        # the epsilon keeps the gradient of sqrt finite at a prototype
+        dist = keras.ops.sqrt(keras.ops.sum(diff * diff, axis=-1) + 1e-12)
+        return -self.entropic_scale * dist
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "entropic_scale": self.entropic_scale}
+
+
+def build_head(loss, units, seed=0):
+    if loss == "isomax":
+        return IsoMaxHead(units, name="head")
+    if loss in ("softmax", "focal"):
+        return keras.layers.Dense(units, name="head",
+                                  kernel_initializer=keras.initializers.GlorotUniform(seed))
+    raise ValueError(f"unknown loss {loss!r}; choose one of {LOSSES}")
+
+
+def grown_head(head, loss, latent_dim, seed):
+    """A copy of ``head`` with one more output unit and the same weights for
+    the old units, so the old classes' logits are unchanged."""
+    new = build_head(loss, head.units + 1, seed=seed)
+    new.build((None, latent_dim))
+    old_weights, fresh = head.get_weights(), new.get_weights()
+    if loss == "isomax":
+        fresh[0][:head.units] = old_weights[0]
+    else:
+        fresh[0][:, :head.units] = old_weights[0]
+        fresh[1][:head.units] = old_weights[1]
+    new.set_weights(fresh)
+    return new
+
+
+def keras_loss(loss):
+    if loss == "focal":
+        return keras.losses.CategoricalFocalCrossentropy(from_logits=True)
+    return keras.losses.CategoricalCrossentropy(from_logits=True)
+
+
+class AhuntNet:
+    """Backbone + head, compiled for training, with a traced inference function.
+
+    ``predict`` runs one compiled function with a fixed input signature on
+    fixed-size batches: ``model.predict`` costs ~0.3 s per call, which is
+    most of a round on small pools.
+    """
+
+    def __init__(self, backbone, head, loss, learning_rate):
+        self.backbone, self.head = backbone, head
+        self.loss, self.learning_rate = loss, learning_rate
+        self._assemble()
+
+    @classmethod
+    def create(cls, input_shape, n_classes, loss="softmax", learning_rate=1e-3,
+               latent_dim=64, n_conv=None, seed=0):
+        backbone = build_backbone(input_shape, latent_dim, n_conv, seed)
+        return cls(backbone, build_head(loss, n_classes, seed + 200), loss, learning_rate)
+
+    def _assemble(self):
+        inputs = self.backbone.input
+        self.model = keras.Model(inputs, self.head(self.backbone(inputs)), name="ahunt_cnn")
+        # a new head means new variables: Adam's moments start afresh
+        self.model.compile(optimizer=keras.optimizers.Adam(self.learning_rate),
+                           loss=keras_loss(self.loss))
+        spec = tf.TensorSpec((None,) + tuple(self.backbone.input.shape[1:]), tf.float32)
+
+        @tf.function(input_signature=[spec])
+        def infer(x):
+            z = self.backbone(x, training=False)
+            return z, tf.nn.softmax(self.head(z))
+
+        self._infer = infer
+
+    @property
+    def latent_dim(self):
+        return self.backbone.output.shape[-1]
+
+    @property
+    def n_classes(self):
+        return self.head.units
+
+    def add_class(self, seed):
+        self.head = grown_head(self.head, self.loss, self.latent_dim, seed)
+        self._assemble()
+
+    def logits(self, x):
+        return keras.ops.convert_to_numpy(self.model(x, training=False))
+
+    def predict(self, x, batch_size=1024):
+        """(latent features, class probabilities) of ``x``, batch by batch."""
+        latents, probas = [], []
+        for start in range(0, len(x), batch_size):
+            z, p = self._infer(tf.convert_to_tensor(x[start:start + batch_size], tf.float32))
+            latents.append(z.numpy())
+            probas.append(p.numpy())
+        if not latents:
+            return (np.zeros((0, self.latent_dim), np.float32),
+                    np.zeros((0, self.n_classes), np.float32))
+        return np.concatenate(latents), np.concatenate(probas)
+
+    def train(self, x, y, epochs, batch_size, rng):
+        """``epochs`` passes over (x, one-hot y), each in a fresh seeded order."""
+        targets = keras.utils.to_categorical(y, self.n_classes)
+        for _ in range(epochs):
+            order = rng.permutation(len(x))
+            self.model.fit(x[order], targets[order], batch_size=batch_size, epochs=1,
+                           shuffle=False, verbose=0)
+
+    def save(self, path):
+        self.model.save(path)
+
+    @classmethod
+    def load(cls, path, loss, learning_rate):
+        model = keras.models.load_model(path, compile=False)
+        return cls(model.get_layer("backbone"), model.get_layer("head"), loss, learning_rate)

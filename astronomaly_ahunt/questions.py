@@ -1,0 +1,126 @@
+"""How the oracle's questions are chosen.
+
+A question strategy is a plain function ``(p_c, rng) -> ranked indices``
+over one class's probabilities, so a new one is a few lines and a test.
+:func:`choose_questions` splits ``n_q`` over the classes by interest weight
+and takes each class's share from the top of its ranking.
+"""
+
+import numpy as np
+
+
+def uncertainty(p_c, rng=None):
+    """Objects with ``p_c > 0.5``, most uncertain first.
+
+    The paper's index rho_c = 1 - 2 (p_c - 0.5) is 0 for a sure member and
+    1 at the decision boundary, so ranking by rho_c descending puts the
+    candidates the model is least sure of first.
+    """
+    p_c = np.asarray(p_c, dtype=float)
+    candidates = np.flatnonzero(p_c > 0.5)
+    rho = 1.0 - 2.0 * (p_c[candidates] - 0.5)
+    return candidates[np.argsort(-rho, kind="stable")]
+
+
+def anomalous(p_c, rng=None):
+    """Every object, most probable member of class c first."""
+    return np.argsort(-np.asarray(p_c, dtype=float), kind="stable")
+
+
+def random(p_c, rng):
+    """Every object in a uniformly random order (the paper's control)."""
+    return rng.permutation(len(p_c))
+
+
+STRATEGIES = {"uncertainty": uncertainty, "anomalous": anomalous, "random": random}
+
+
+def split_questions(weights, n_q):
+    """Split ``n_q`` questions in proportion to ``weights`` by largest
+    remainder (Hamilton's method): floors first, then one more to the
+    largest fractional parts, ties to the lower index. Sums to ``n_q``."""
+    weights = np.asarray(weights, dtype=float)
+    if weights.ndim != 1 or len(weights) == 0:
+        raise ValueError("weights must be a non-empty 1-d sequence")
+    if np.any(~np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
+        raise ValueError(f"weights must be finite, >= 0 and not all zero; got {weights.tolist()}")
+    if int(n_q) != n_q or n_q < 0:
+        raise ValueError(f"n_q must be a non-negative integer; got {n_q}")
+    quota = weights / weights.sum() * n_q
+    counts = np.floor(quota).astype(int)
+    left = int(n_q) - counts.sum()
+    order = np.argsort(-(quota - counts), kind="stable")
+    counts[order[:left]] += 1
+    return counts
+
+
+def unknownness(proba, known):
+    """How little an object looks like any class that has examples:
+    1 - the largest probability over the ``known`` columns."""
+    return 1.0 - np.asarray(proba)[:, known].max(axis=1)
+
+
+def choose_questions(proba, weights, n_q, strategy="uncertainty", known=None,
+                     exclude=(), rng=None):
+    """Pick ``n_q`` distinct objects to show the oracle.
+
+    Parameters
+    ----------
+    proba : array (n_objects, n_classes)
+        Class probabilities of the pool.
+    weights : array (n_classes,)
+        Interest weights; the share of class c is ``split_questions(weights)[c]``.
+    strategy : str or callable
+        One of :data:`STRATEGIES` or a function ``(p_c, rng) -> ranked indices``.
+    known : array of int, optional
+        Columns of classes that have examples (all columns by default).
+    exclude : iterable of int
+        Pool positions never to ask (already asked or labelled).
+
+    Returns
+    -------
+    positions : array of int
+        Pool positions, class by class in column order.
+    target : array of int
+        The class column whose share each question filled.
+
+    Notes
+    -----
+    When a class has fewer candidates than its share (always so for the
+    empty reserve class, whose probability never passes 0.5) the rest of
+    its share goes to the objects least like any known class (highest
+    :func:`unknownness`): the same objects an oracle hunting for something
+    new would want to see.
+    """
+    proba = np.asarray(proba, dtype=float)
+    n_objects, n_classes = proba.shape
+    rng = np.random.default_rng(rng)
+    rank = STRATEGIES[strategy] if isinstance(strategy, str) else strategy
+    known = np.arange(n_classes) if known is None else np.asarray(known, dtype=int)
+    taken = np.zeros(n_objects, dtype=bool)
+    taken[list(exclude)] = True
+    if n_q > n_objects - taken.sum():
+        raise ValueError(f"{n_q} questions asked of a pool with only "
+                         f"{n_objects - taken.sum()} unasked objects")
+    fallback = np.argsort(-unknownness(proba, known), kind="stable")
+    positions, target = [], []
+    for c, share in enumerate(split_questions(weights, n_q)):
+        if share == 0:
+            continue
+        picked = _take(rank(proba[:, c], rng), taken, share)
+        picked += _take(fallback, taken, share - len(picked))
+        positions += picked
+        target += [c] * len(picked)
+    return np.array(positions, dtype=int), np.array(target, dtype=int)
+
+
+def _take(ranked, taken, k):
+    """First ``k`` untaken entries of ``ranked``; marks them taken."""
+    out = []
+    for i in ranked:
+        if len(out) == k:
+            break
+        if not taken[i]:
+            taken[i] = True
+            out.append(int(i))
+    return out
