@@ -1,0 +1,38 @@
+import numpy as np
+import pytest
+
+from astronomaly_ahunt.model import AhuntNet
+
+
+@pytest.mark.parametrize("loss", ["softmax", "focal", "isomax"])
+def test_head_growth_keeps_every_old_logit(loss):
+    rng = np.random.default_rng(0)
+    x = rng.random((64, 8, 8, 1), dtype=np.float32)
+    net = AhuntNet.create((8, 8, 1), 3, loss=loss, seed=1)
+    net.train(x, rng.integers(0, 3, 64), epochs=1, batch_size=16, rng=rng)
+    before = net.logits(x)
+    assert np.ptp(before) > 0  # trained weights, not a trivially equal head
+    net.add_class(seed=2)
+    after = net.logits(x)
+    assert after.shape == (64, 4)
+    np.testing.assert_allclose(after[:, :3], before, rtol=1e-5, atol=1e-6)
+    latent, proba = net.predict(x)
+    assert latent.shape == (64, 64)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+
+
+@pytest.mark.parametrize("size, n_conv", [(8, 4), (28, 4), (64, 6)])
+def test_paper_depth_by_image_size(size, n_conv):
+    net = AhuntNet.create((size, size, 3), 2, seed=0)
+    convs = [layer for layer in net.backbone.layers if layer.name.startswith("conv")]
+    assert len(convs) == n_conv
+    latent, proba = net.predict(np.zeros((3, size, size, 3), np.float32))
+    assert latent.shape == (3, 64) and proba.shape == (3, 2)
+
+
+def test_save_and_load_give_the_same_outputs(tmp_path):
+    x = np.random.default_rng(1).random((10, 8, 8, 1), dtype=np.float32)
+    net = AhuntNet.create((8, 8, 1), 3, loss="isomax", seed=0)
+    net.save(tmp_path / "m.keras")
+    again = AhuntNet.load(tmp_path / "m.keras", "isomax", 1e-3)
+    np.testing.assert_allclose(again.predict(x)[1], net.predict(x)[1], rtol=1e-6)

@@ -1,0 +1,87 @@
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from astronomaly_ahunt.questions import (anomalous, choose_questions, random, split_questions,
+                                         uncertainty)
+
+
+def test_split_follows_weights_by_largest_remainder():
+    # quotas 8.3 / 1.7 -> floors 8 / 1, the one left goes to the larger remainder (0.7)
+    assert split_questions([0.83, 0.17], 10).tolist() == [8, 2]
+    # quotas 1.25 / 1.25 / 7.5 -> floors 1 / 1 / 7, one left to the 0.5 remainder
+    assert split_questions([0.125, 0.125, 0.75], 10).tolist() == [1, 1, 8]
+    assert split_questions([0, 1, 0], 5).tolist() == [0, 5, 0]
+    # equal remainders: ties go to the lower index
+    assert split_questions([1, 1, 1], 5).tolist() == [2, 2, 1]
+
+
+@given(st.lists(st.floats(0, 10), min_size=1, max_size=8).filter(lambda w: sum(w) > 0.01),
+       st.integers(0, 60))
+def test_split_sums_to_n_q_and_stays_within_one_of_the_quota(weights, n_q):
+    counts = split_questions(weights, n_q)
+    quota = np.array(weights) / sum(weights) * n_q
+    assert counts.sum() == n_q
+    assert np.all(np.abs(counts - quota) < 1)
+
+
+@pytest.mark.parametrize("weights", [[-0.1, 1.1], [0, 0], [np.nan, 1], []])
+def test_split_rejects_bad_weights(weights):
+    with pytest.raises(ValueError, match="weights"):
+        split_questions(weights, 5)
+
+
+def test_uncertainty_ranks_by_rho_among_likely_members_only():
+    p = np.array([0.99, 0.3, 0.51, 0.75, 0.5, 0.6])
+    # rho = 1 - 2 (p - 0.5): 0.51 -> 0.98, 0.6 -> 0.8, 0.75 -> 0.5, 0.99 -> 0.02;
+    # 0.3 and 0.5 are not > 0.5 and are no candidates
+    assert uncertainty(p).tolist() == [2, 5, 3, 0]
+
+
+def test_anomalous_ranks_by_probability_and_random_is_seeded():
+    p = np.array([0.2, 0.9, 0.5, 0.7])
+    assert anomalous(p).tolist() == [1, 3, 2, 0]
+    a = random(p, np.random.default_rng(3))
+    assert sorted(a.tolist()) == [0, 1, 2, 3]
+    assert a.tolist() == random(p, np.random.default_rng(3)).tolist()
+
+
+def _pool():
+    # columns: normal A, normal B, reserve, anomaly X
+    return np.array([
+        [0.90, 0.05, 0.01, 0.04],  # 0 sure A
+        [0.30, 0.30, 0.02, 0.38],  # 1 unknown-ish, X most likely
+        [0.10, 0.05, 0.01, 0.84],  # 2 sure X
+        [0.20, 0.18, 0.02, 0.60],  # 3 uncertain X
+        [0.45, 0.45, 0.01, 0.09],  # 4 confused between A and B
+        [0.05, 0.93, 0.01, 0.01],  # 5 sure B
+    ])
+
+
+def test_questions_fill_empty_reserve_with_least_confident_objects():
+    positions, target = choose_questions(_pool(), [0, 0, 1, 0], 2, "uncertainty",
+                                         known=[0, 1, 3])
+    # no object has p_reserve > 0.5; unknown-ness 1 - max known p: #1 0.62, #4 0.55
+    assert positions.tolist() == [1, 4]
+    assert target.tolist() == [2, 2]
+
+
+def test_questions_split_over_classes_and_never_repeat():
+    positions, target = choose_questions(_pool(), [0, 0, 0.5, 0.5], 4, "uncertainty",
+                                         known=[0, 1, 3])
+    # reserve: #1, #4 (fill); X by rho among p > 0.5: #3 (0.60) then #2 (0.84)
+    assert positions.tolist() == [1, 4, 3, 2]
+    assert target.tolist() == [2, 2, 3, 3]
+    assert len(set(positions.tolist())) == len(positions)
+
+
+def test_questions_skip_excluded_objects_and_overflow_into_the_fallback():
+    positions, _ = choose_questions(_pool(), [0, 0, 0, 1], 3, "uncertainty", known=[0, 1, 3],
+                                    exclude=[3])
+    # X candidates without #3: only #2; then the least confident: #1, #4
+    assert positions.tolist() == [2, 1, 4]
+
+
+def test_questions_refuse_more_than_the_pool_holds():
+    with pytest.raises(ValueError, match="only 5 unasked"):
+        choose_questions(_pool(), [0, 0, 1, 0], 6, exclude=[0])
