@@ -63,20 +63,29 @@ GALAXY = Augmentation(rotation=45.0, shift=0.05, zoom=0.05, fill_mode="reflect")
 PRESETS = {"mnist": MNIST_LIKE, "galaxy": GALAXY, "none": Augmentation(0.0, 0.0, 0.0)}
 
 
-def balance(x, y, augmentation, rng):
-    """Bring every class in ``y`` up to the size of the largest class.
+def balance(x, y, augmentation, rng, size=None):
+    """Bring every class in ``y`` to the size of the largest class, or to
+    ``size`` when given.
 
-    Returns the original examples followed by augmented copies of randomly
-    chosen (with replacement) members of each smaller class; the copies keep
-    their source's label.
+    A class smaller than the target gains augmented copies of randomly
+    chosen (with replacement) members; a class larger than ``size`` is cut
+    to a random subset. Kept originals come first, in their order, then the
+    copies, which keep their source's label.
     """
     rng = np.random.default_rng(rng)
     classes, counts = np.unique(y, return_counts=True)
-    target = counts.max()
-    sources = [rng.choice(np.flatnonzero(y == c), size=target - n, replace=True)
-               for c, n in zip(classes, counts) if n < target]
+    target = counts.max() if size is None else int(size)
+    kept, sources = [], []
+    for c, n in zip(classes, counts):
+        members = np.flatnonzero(y == c)
+        if n > target:
+            members = np.sort(rng.choice(members, size=target, replace=False))
+        kept.append(members)
+        if n < target:
+            sources.append(rng.choice(members, size=target - n, replace=True))
+    kept = np.sort(np.concatenate(kept))
     if not sources:
-        return x, y
+        return x[kept], y[kept]
     sources = np.concatenate(sources)
     copies = augmentation.transform(x[sources], seed=int(rng.integers(2**31 - 3)))
-    return np.concatenate([x, copies]), np.concatenate([y, y[sources]])
+    return np.concatenate([x[kept], copies]), np.concatenate([y[kept], y[sources]])

@@ -48,6 +48,11 @@ class Hunter:
         Conv layers; by default 4 below 64 px, 6 from 64 px (the paper's choice).
     augmentation : Augmentation or {'mnist', 'galaxy', 'none'}
         Limits of the class-balancing augmentation.
+    max_per_class : int or None
+        Size every class is balanced to before a retrain. None (the paper)
+        uses the largest class; a cap draws a fresh random subset of the
+        larger classes each round, which the warm-started network has
+        mostly seen before, and makes a retrain proportionally cheaper.
     interest : policy or None
         Interest policy of the taxonomy (:class:`.taxonomy.NewestAnomaly` if None).
     reserve : str
@@ -71,7 +76,8 @@ class Hunter:
 
     def __init__(self, strategy="uncertainty", loss="softmax", learning_rate=1e-3, epochs=3,
                  initial_epochs=5, batch_size=32, latent_dim=64, n_conv=None,
-                 augmentation="mnist", interest=None, reserve="reserve", random_state=None):
+                 augmentation="mnist", max_per_class=None, interest=None, reserve="reserve",
+                 random_state=None):
         self.strategy = strategy
         self.loss = loss
         self.learning_rate = learning_rate
@@ -81,6 +87,7 @@ class Hunter:
         self.latent_dim = latent_dim
         self.n_conv = n_conv
         self.augmentation = augmentation
+        self.max_per_class = max_per_class
         self.interest = interest
         self.reserve = reserve
         self.random_state = random_state
@@ -197,7 +204,7 @@ class Hunter:
 
     def _train(self, epochs):
         x, y = self.training_data()
-        x, y = balance(x, y, self.augmentation_, self.rng_)
+        x, y = balance(x, y, self.augmentation_, self.rng_, size=self.max_per_class)
         self.net_.train(x, y, epochs, self.batch_size, self.rng_)
 
     def training_data(self):
@@ -287,7 +294,7 @@ class Hunter:
     def _params_for_json(self):
         params = {k: getattr(self, k) for k in
                   ("strategy", "loss", "learning_rate", "epochs", "initial_epochs", "batch_size",
-                   "latent_dim", "n_conv", "reserve")}
+                   "latent_dim", "n_conv", "max_per_class", "reserve")}
         if not isinstance(self.strategy, str):
             raise TypeError("a Hunter with a custom strategy function cannot be saved")
         aug = self.augmentation_

@@ -12,7 +12,9 @@ import keras
 import tensorflow as tf
 
 LOSSES = ("softmax", "focal", "isomax")
-FILTERS = (32, 32, 64, 64, 128, 128)
+# Few filters in the first layers, where the maps are large: on a CPU the
+# first two convolutions cost most of a retrain.
+FILTERS = (8, 16, 32, 64, 64, 128)
 
 
 def n_conv_layers(image_size):
