@@ -1,0 +1,68 @@
+"""Astronomaly's frontend calls, replayed without a browser or a server.
+
+:class:`FrontendReplay` makes, on a pipeline script's dict, the calls the
+frontend's ``Controller`` makes when a person labels, presses Retrain and
+looks at the sorted list, in the same order and with the same data. With
+Astronomaly installed its real ``Controller`` can do the same (see the tests);
+this one works without it.
+"""
+
+import os
+
+import numpy as np
+
+UNLABELLED = -1
+
+
+class FrontendReplay:
+    """The frontend's session over ``pipeline`` (what ``run_pipeline()`` returned)."""
+
+    def __init__(self, pipeline):
+        self.features = pipeline["features"]
+        self.anomaly_scores = pipeline["anomaly_scores"]
+        self.active_learning = pipeline.get("active_learning")
+        # opening the page sorts by score
+        self.sort("score", show_unlabelled_first=False)
+
+    def label(self, idx, label):
+        """``POST /label``: store the label and rewrite ``ml_scores.csv``."""
+        if self.active_learning is None:
+            raise RuntimeError("the pipeline has no active_learning stage, so /label fails")
+        scores = self.anomaly_scores
+        if "human_label" not in scores.columns:
+            scores["human_label"] = [UNLABELLED] * len(scores)
+        scores.loc[idx, "human_label"] = float(label)
+        stored = scores.astype({"human_label": "int"})
+        self.active_learning.save(stored, os.path.join(self.active_learning.output_dir,
+                                                       "ml_scores.csv"), file_format="csv")
+
+    def retrain(self):
+        """``/retrain``: run the stage, copy every column it returns, re-sort.
+        Returns False, as the page's 'failed', when nothing is labelled."""
+        scores = self.anomaly_scores
+        if "human_label" not in scores.columns or (scores["human_label"] != UNLABELLED).sum() == 0:
+            return False
+        stage = self.active_learning
+        output = stage.run(stage.combine_data_frames(self.features, scores))
+        for column in output.columns:
+            scores[column] = output.loc[scores.index, column]
+        self.sort(stage.column_to_sort_by, stage.show_unlabelled_first)
+        return True
+
+    def sort(self, column, show_unlabelled_first):
+        """``/sort``: the page's list is the frame's order."""
+        scores = self.anomaly_scores
+        if column not in scores.columns:
+            return
+        if show_unlabelled_first and "human_label" in scores.columns:
+            self.anomaly_scores = scores.sort_values(["human_label", column],
+                                                     ascending=[True, False])
+        else:
+            self.anomaly_scores = scores.sort_values(column, ascending=False)
+
+    def next_unlabelled(self, n):
+        """The first ``n`` unlabelled ids of the page's current order."""
+        scores = self.anomaly_scores
+        if "human_label" not in scores.columns:
+            return scores.index[:n].tolist()
+        return scores.index[np.asarray(scores["human_label"] == UNLABELLED)][:n].tolist()

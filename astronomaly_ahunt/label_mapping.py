@@ -1,0 +1,120 @@
+"""What the frontend's label buttons 0-5 mean to AHUNT.
+
+Astronomaly's page offers six labels. AHUNT needs class names and interest
+weights, so a :class:`LabelMapping` turns each label value into a class
+name, a kind and an interest weight. By default (:meth:`LabelMapping.default`)
+every value is its own class, ``label_0`` ... ``label_5``; 0-2 are
+uninteresting (normal objects, or boring ones such as artefacts, which
+AHUNT learns to ignore) and 3-5 are anomaly classes whose interest rises
+with the value.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .taxonomy import FixedInterest
+
+UNLABELLED = -1
+LABEL_VALUES = tuple(range(6))
+NORMAL, ANOMALY = "normal", "anomaly"
+
+
+@dataclass(frozen=True)
+class LabelClass:
+    """The class a label value stands for.
+
+    ``kind`` 'normal' is an uninteresting class (interest must be 0); when
+    its name is one of the round-0 classes the labels add examples to it.
+    """
+
+    name: str
+    kind: str = ANOMALY
+    interest: float = 1.0
+
+    def __post_init__(self):
+        if self.kind not in (NORMAL, ANOMALY):
+            raise ValueError(f"class {self.name!r}: kind must be {NORMAL!r} or {ANOMALY!r}; "
+                             f"got {self.kind!r}")
+        if not self.interest >= 0:
+            raise ValueError(f"class {self.name!r}: interest must be >= 0; got {self.interest}")
+        if self.kind == NORMAL and self.interest != 0:
+            raise ValueError(f"class {self.name!r} is normal, so its interest must be 0; "
+                             f"got {self.interest}")
+
+
+class LabelMapping:
+    """Label value (0-5) -> :class:`LabelClass`, plus the reserve class's interest.
+
+    Parameters
+    ----------
+    classes : dict
+        ``{value: LabelClass or (name, kind, interest)}``; values not given
+        keep their default class.
+    reserve_interest : float
+        Interest in anomalies nobody has labelled yet (> 0, so there is
+        always something new to hunt).
+    """
+
+    def __init__(self, classes=None, reserve_interest=1.0):
+        merged = dict(_DEFAULT)
+        for value, cls in (classes or {}).items():
+            if value not in LABEL_VALUES:
+                raise ValueError(f"label value {value!r} is not one of the page's labels "
+                                 f"{list(LABEL_VALUES)}")
+            merged[value] = cls if isinstance(cls, LabelClass) else LabelClass(*cls)
+        if not reserve_interest > 0:
+            raise ValueError(f"reserve_interest must be > 0; got {reserve_interest}")
+        kinds = {}
+        for cls in merged.values():
+            if kinds.setdefault(cls.name, cls) != cls:
+                raise ValueError(f"class {cls.name!r} is given two kinds or interests: "
+                                 f"{kinds[cls.name]} and {cls}")
+        self.classes = merged
+        self.reserve_interest = float(reserve_interest)
+
+    @classmethod
+    def default(cls):
+        return cls()
+
+    def class_of(self, value):
+        return self.classes[int(value)].name
+
+    def value_of(self, class_name, default):
+        """The largest label value meaning ``class_name``, else ``default``."""
+        values = [v for v, c in self.classes.items() if c.name == class_name]
+        return max(values) if values else default
+
+    def lowest_interesting_value(self):
+        """The smallest label value with positive interest (what an unnamed
+        anomaly is shown as), or the largest value if none has any."""
+        values = [v for v, c in self.classes.items() if c.interest > 0]
+        return min(values) if values else max(self.classes)
+
+    def interest_policy(self, reserve):
+        """Fixed interest weights over the reserve and the positive classes;
+        classes the taxonomy does not hold yet are skipped until they appear."""
+        if any(c.name == reserve for c in self.classes.values()):
+            raise ValueError(f"a label class is named {reserve!r}, the reserve class's name")
+        weights = {reserve: self.reserve_interest}
+        weights.update({c.name: c.interest for c in self.classes.values() if c.interest > 0})
+        return FixedInterest(tuple(weights.items()))
+
+    def check_labels(self, human_label):
+        """Raise ``ValueError`` naming the ids whose label is not -1 or 0-5."""
+        values = pd.to_numeric(human_label, errors="coerce")
+        bad = ~np.isin(values, [UNLABELLED, *LABEL_VALUES])
+        if bad.any():
+            examples = ", ".join(f"{i}: {human_label[i]}" for i in human_label.index[bad][:5])
+            raise ValueError(f"human_label must be -1 (unlabelled) or one of the page's labels "
+                             f"0-5; {int(bad.sum())} object(s) have other values ({examples}). "
+                             f"No label was used; fix these and Retrain again")
+
+    def describe(self):
+        return ", ".join(f"{v}: {c.name} ({c.kind}, interest {c.interest:g})"
+                         for v, c in sorted(self.classes.items()))
+
+
+_DEFAULT = {v: LabelClass(f"label_{v}", NORMAL, 0.0) for v in (0, 1, 2)}
+_DEFAULT.update({v: LabelClass(f"label_{v}", ANOMALY, float(v - 2)) for v in (3, 4, 5)})

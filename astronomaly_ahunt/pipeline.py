@@ -1,0 +1,32 @@
+"""The AHUNT pipeline an Astronomaly script's ``run_pipeline()`` returns."""
+
+from .anomaly_detection import AhuntScore
+from .feature_extraction import AhuntFeatures
+from .human_loop_learning import AhuntActiveLearning
+from .session import with_saved_labels
+from .visualisation import latent_projection
+
+
+def ahunt_pipeline(dataset, output_dir, known_labels=None, hunter=None, label_mapping=None,
+                   n_questions=10, image_size=None, random_state=0):
+    """Features, scores, a latent-space view and the Retrain stage over ``dataset``.
+
+    Resumes the session saved in ``output_dir`` and the labels of its
+    ``ml_scores.csv`` when there are any. Returns the dict Astronomaly's
+    frontend expects (``dataset``, ``features``, ``anomaly_scores``,
+    ``visualisation``, ``active_learning``).
+    """
+    extractor = AhuntFeatures(known_labels=known_labels, hunter=hunter,
+                              label_mapping=label_mapping, image_size=image_size,
+                              random_state=random_state, output_dir=output_dir)
+    features = extractor.run_on_dataset(dataset)
+    session = extractor.session_
+    anomalies = AhuntScore(session, output_dir=output_dir).run(features)
+    anomalies = with_saved_labels(anomalies, output_dir, session)
+    visualisation = latent_projection(features, random_state)
+    active_learning = AhuntActiveLearning(session, features=features,
+                                          visualisation=visualisation,
+                                          n_questions=n_questions, random_state=random_state,
+                                          output_dir=output_dir)
+    return {"dataset": dataset, "features": features, "anomaly_scores": anomalies,
+            "visualisation": visualisation, "active_learning": active_learning}

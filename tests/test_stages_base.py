@@ -1,0 +1,84 @@
+"""The label mapping and the fallback stage base, without TensorFlow."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from astronomaly_ahunt.astronomaly_compat import FallbackPipelineStage
+from astronomaly_ahunt.label_mapping import LabelMapping
+from astronomaly_ahunt.taxonomy import Taxonomy
+
+
+def test_default_mapping_makes_0_to_2_boring_and_3_to_5_ever_more_interesting():
+    mapping = LabelMapping.default()
+    assert [mapping.class_of(v) for v in range(6)] == [f"label_{v}" for v in range(6)]
+    tax = Taxonomy(["normal"])
+    tax.interest = mapping.interest_policy(tax.reserve)
+    assert tax.interest_weights() == [0.0, 1.0]  # nothing labelled yet: all on the reserve
+    for name in ("label_0", "label_3", "label_5", "label_2"):
+        tax.add_anomaly(name)
+    assert tax.classes == ["normal", "reserve", "label_0", "label_3", "label_5", "label_2"]
+    assert tax.interest_weights() == [0.0, 0.2, 0.0, 0.2, 0.6, 0.0]
+    assert mapping.value_of("label_4", 0) == 4 and mapping.value_of("normal", 0) == 0
+    assert mapping.lowest_interesting_value() == 3
+
+
+def test_custom_mapping_and_its_errors():
+    mapping = LabelMapping({0: ("galaxy", "normal", 0), 1: ("galaxy", "normal", 0),
+                            5: ("lens", "anomaly", 4.0)}, reserve_interest=1.0)
+    assert mapping.class_of(1) == "galaxy" and mapping.value_of("galaxy", -1) == 1
+    assert dict(mapping.interest_policy("reserve").by_class) == {
+        "reserve": 1.0, "label_3": 1.0, "label_4": 2.0, "lens": 4.0}
+    with pytest.raises(ValueError, match="not one of the page's labels"):
+        LabelMapping({7: ("x", "anomaly", 1)})
+    with pytest.raises(ValueError, match="is normal, so its interest must be 0"):
+        LabelMapping({0: ("galaxy", "normal", 1)})
+    with pytest.raises(ValueError, match="reserve class's name"):
+        LabelMapping({5: ("reserve", "anomaly", 1)}).interest_policy("reserve")
+    with pytest.raises(ValueError, match="two kinds or interests"):
+        LabelMapping({4: ("x", "anomaly", 1), 5: ("x", "anomaly", 2)})
+    labels = pd.Series([-1, 3, 6], index=["a", "b", "c"])
+    with pytest.raises(ValueError, match=r"1 object\(s\) have other values \(c: 6\)"):
+        mapping.check_labels(labels)
+
+
+class Doubler(FallbackPipelineStage):
+    calls = 0
+
+    def __init__(self, factor=2, **kwargs):
+        super().__init__(factor=factor, **kwargs)
+        self.factor = factor
+        self.labels = ["first", "second"]
+
+    def _execute_function(self, data):
+        Doubler.calls += 1
+        return data * self.factor
+
+
+def test_fallback_stage_caches_like_astronomaly_but_survives_hyphens(tmp_path):
+    out = str(tmp_path / "with-hyphen")
+    frame = pd.DataFrame({"x": [1.0, 2.0, np.nan]}, index=["a", "b", "c"])
+    first = Doubler(output_dir=out).run(frame)
+    assert first.index.tolist() == ["a", "b"] and Doubler.calls == 1  # NaN row dropped
+    again = Doubler(output_dir=out).run(frame)
+    assert Doubler.calls == 1 and again["x"].tolist() == [2.0, 4.0]  # from the cache
+    Doubler(output_dir=out, force_rerun=True).run(frame)
+    assert Doubler.calls == 2
+    assert Doubler(factor=3, output_dir=out).run(frame)["x"].tolist() == [3.0, 6.0]
+    assert Doubler.calls == 3
+    Doubler(output_dir=out, drop_nans=False).run(frame)
+    assert Doubler.calls == 4
+    log = (tmp_path / "with-hyphen" / "astronomaly.log").read_text()
+    assert "Doubler(factor=3, output_dir=" in log and "previously called" in log
+
+    class Rows:
+        index = np.array(["p", "q", "r"])
+
+        def get_sample(self, idx):
+            return {"p": np.array([1.0, 2.0]), "q": np.array([5.0, 5.0]),
+                    "r": np.array([np.nan, 1.0])}[idx]
+
+    features = Doubler(output_dir=out, save_output=False).run_on_dataset(Rows())
+    # an all-equal sample holds no data and is skipped; NaN becomes 0
+    assert features.index.tolist() == ["p", "r"]
+    assert features.to_numpy().tolist() == [[2.0, 4.0], [0.0, 2.0]]
