@@ -38,7 +38,7 @@ def test_tell_refuses_unknown_ids_and_the_reserve_label(round0, pool):
 
 
 def test_an_unseen_label_grows_the_taxonomy_and_the_head(round0, pool, digits):
-    hunter = small_hunter(epochs=4).fit_initial(*round0)
+    hunter = small_hunter(epochs=10, initial_epochs=10).fit_initial(*round0)
     x, ids = pool
     twos = ids[digits.y[ids] == 2][:2]
     hunter.tell(twos, ["2", "2"], x=digits.x[twos])
@@ -47,13 +47,13 @@ def test_an_unseen_label_grows_the_taxonomy_and_the_head(round0, pool, digits):
     hunter.retrain()
     proba = hunter.predict_proba(x)
     assert proba.shape == (45, 4)
-    # 2 examples, augmented to 40, and 4 short epochs already set the 2s apart
-    # (measured: mean p('2') 0.49 for the pool's 2s, 0.18 for its 0s and 1s)
+    # 2 examples, augmented to 40, set the 2s apart (measured: mean p('2')
+    # 0.91 for the pool's 2s, 0.19 for its 0s and 1s)
     is_two = digits.y[ids] == 2
-    assert proba[is_two, 3].mean() > 2 * proba[~is_two, 3].mean()
-    # the ranking a user sees puts the 2s near the top (measured AUC 0.945)
+    assert proba[is_two, 3].mean() > 0.6 > 0.3 > proba[~is_two, 3].mean()
+    # the ranking a user sees puts the 2s first (measured AUC 1.0)
     from sklearn.metrics import roc_auc_score
-    assert roc_auc_score(is_two, hunter.score(x)) > 0.9
+    assert roc_auc_score(is_two, hunter.score(x)) > 0.95
 
 
 def test_same_seed_same_questions_and_none_asked_twice(round0, pool):
