@@ -1,0 +1,80 @@
+"""The AHUNT stages under Astronomaly's real ``Controller`` (the object behind
+its web page), when Astronomaly is installed."""
+
+import shutil
+import tempfile
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("astronomaly")
+
+SCRIPT = """
+from astronomaly.data_management.image_reader import ImageThumbnailsDataset
+from astronomaly_ahunt import Hunter
+from astronomaly_ahunt.example_data import read_catalogue
+from astronomaly_ahunt.label_mapping import LabelMapping
+from astronomaly_ahunt.pipeline import ahunt_pipeline
+
+def run_pipeline():
+    dataset = ImageThumbnailsDataset(directory={images!r}, output_dir={out!r})
+    mapping = LabelMapping({{0: ("digit_0", "normal", 0), 1: ("digit_1", "normal", 0)}})
+    return ahunt_pipeline(dataset, {out!r}, known_labels=read_catalogue({data!r}),
+                          hunter=Hunter(epochs=4, initial_epochs=3, random_state=0),
+                          label_mapping=mapping)
+"""
+
+
+@pytest.fixture(scope="module")
+def workdir():
+    # Astronomaly's log parser splits on '-', which pytest's tmp_path is full of
+    path = Path(tempfile.mkdtemp(prefix="ahunt_", dir="/tmp"))
+    assert "-" not in str(path)
+    yield path
+    shutil.rmtree(path)
+
+
+def test_real_controller_labels_retrains_and_resumes(workdir):
+    from astronomaly.base.base_pipeline import PipelineStage
+    from astronomaly.frontend.interface import Controller
+    from astronomaly_ahunt.example_data import write_digits_cutouts
+
+    data = write_digits_cutouts(workdir / "data", n_anomalies=12, size=8)
+    truth = pd.read_csv(data / "truth.csv", index_col=0)["label"]
+    script = workdir / "ahunt_controller_pipeline.py"
+    script.write_text(textwrap.dedent(SCRIPT.format(
+        images=str(data / "images"), out=str(workdir / "out"), data=str(data))))
+
+    controller = Controller(str(script))
+    controller.run_pipeline()
+    assert isinstance(controller.active_learning, PipelineStage)
+    features = controller.features
+    before = features.to_numpy().copy()
+    controller.sort_ml_scores("score")
+    asked = controller.anomaly_scores.index[:10].tolist()
+    for obj in asked:
+        controller.set_human_label(obj, float(truth[obj]))
+    csv = pd.read_csv(workdir / "out" / "ml_scores.csv", index_col=0)
+    assert (csv.loc[asked, "human_label"] == truth[asked]).all()
+
+    answer = controller.run_active_learning()
+    assert answer == {"status": "success", "column_to_sort_by": "acquisition",
+                      "show_unlabelled_first": True}
+    assert controller.features is features and (features.to_numpy() != before).any()
+    controller.sort_ml_scores(answer["column_to_sort_by"], answer["show_unlabelled_first"])
+    scores = controller.anomaly_scores
+    assert scores[["trained_score", "predicted_user_score", "acquisition"]].notna().all().all()
+    assert (scores["acquisition"].iloc[:10] > 5).all()
+    assert (scores["human_label"].iloc[:10] == -1).all()
+    assert {"trained_score", "predicted_user_score", "acquisition"} <= set(
+        controller.get_active_learning_columns())
+
+    # a restarted server: the same script, run again in a new Controller
+    again = Controller(str(script))
+    again.run_pipeline()
+    hunter = again.active_learning.session.hunter
+    assert hunter.round_ == 1 and sorted(hunter.labels_) == sorted(asked)
+    labels = again.anomaly_scores["human_label"]
+    assert sorted(labels.index[labels != -1]) == sorted(asked)
