@@ -3,6 +3,8 @@
 import argparse
 import sys
 
+from . import compare
+
 DEFAULT_OUTPUT = "ahunt_output"
 
 
@@ -26,9 +28,11 @@ def main(argv=None):
     sim.add_argument("--no-baseline", action="store_true",
                      help="skip the isolation forest on raw pixels")
     sim.add_argument("--output-dir", default=DEFAULT_OUTPUT)
+    sim.set_defaults(run=simulate_command)
+    compare.add_parser(commands)
     args = parser.parse_args(argv)
     try:
-        return simulate_command(args)
+        return args.run(args)
     except (ValueError, FileNotFoundError) as err:
         print(f"astronomaly-ahunt: error: {err}", file=sys.stderr)
         return 2

@@ -1,0 +1,187 @@
+"""Two Astronomaly pipeline scripts, side by side, labelled the way a person
+labels them on the page.
+
+Each script runs as the frontend runs it: ``run_pipeline()``, then for every
+round the top unlabelled objects of the page's current order are labelled
+from a truth table (``/label``), Retrain is pressed (``combine_data_frames``,
+``run``, columns copied, sort by ``column_to_sort_by``), and the interesting
+objects found so far are counted against the labels spent.
+"""
+
+import importlib.util
+import os
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from .frontend_replay import FrontendReplay
+
+SEED_ENV, OUTPUT_ENV = "AHUNT_SEED", "AHUNT_OUTPUT_DIR"
+
+
+class MissingAstronomaly(RuntimeError):
+    pass
+
+
+def load_script(path, seed, output_dir):
+    """Import a pipeline script afresh, with its seed and output folder set
+    through ``AHUNT_SEED`` / ``AHUNT_OUTPUT_DIR`` (read when it is imported)."""
+    path = Path(path).resolve()
+    saved = {k: os.environ.get(k) for k in (SEED_ENV, OUTPUT_ENV)}
+    os.environ[SEED_ENV], os.environ[OUTPUT_ENV] = str(seed), str(output_dir)
+    # the frontend puts the script's folder on the path, so scripts may import neighbours
+    if str(path.parent) not in sys.path:
+        sys.path.append(str(path.parent))
+    spec = importlib.util.spec_from_file_location(f"{path.stem}_seed{seed}", path)
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except ModuleNotFoundError as err:
+        if err.name and err.name.split(".")[0] == "astronomaly":
+            raise MissingAstronomaly(
+                f"{path.name} needs Astronomaly, which this Python ({sys.executable}) cannot "
+                f"import. Astronomaly is not on PyPI: git clone "
+                f"https://github.com/MichelleLochner/astronomaly && pip install -e astronomaly, "
+                f"then run this command again") from None
+        raise
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    if not hasattr(module, "run_pipeline"):
+        raise ValueError(f"{path.name} defines no run_pipeline(), so it is not an Astronomaly "
+                         f"pipeline script")
+    return module
+
+
+def read_truth(path):
+    """A csv of object id, label (0-5) as a Series indexed by string ids."""
+    table = pd.read_csv(path, index_col=0)
+    truth = table.iloc[:, 0].astype(int)
+    truth.index = truth.index.astype(str)
+    return truth
+
+
+def replay(module, truth_path, rounds, per_round, interesting):
+    """Rounds of ``per_round`` labels on one script; one record per round.
+    The truth table is read after ``run_pipeline()``, which may write it."""
+    page = FrontendReplay(module.run_pipeline())
+    truth = read_truth(truth_path)
+    records, found, spent = [], 0, 0
+    for r in range(1, rounds + 1):
+        asked = page.next_unlabelled(per_round)
+        missing = [i for i in asked if i not in truth.index]
+        if missing:
+            raise ValueError(f"the truth table {truth_path} has no label for {missing[:5]}")
+        for obj in asked:
+            page.label(obj, truth[obj])
+        found += int((truth[asked] >= interesting).sum())
+        spent += len(asked)
+        start = time.perf_counter()
+        page.retrain()
+        records.append({"round": r, "labels": spent, "found": found,
+                        "seconds_retrain": time.perf_counter() - start})
+    return records
+
+
+def compare(scripts, truth_path, rounds=5, per_round=10, seeds=(0,), interesting=3,
+            output_dir="ahunt_output/compare", progress=print):
+    """Run every script for every seed; returns a DataFrame of rounds.
+
+    ``truth_path`` is a csv of (id, label 0-5); ``{seed}`` in it is
+    replaced by the seed. Objects labelled ``>= interesting`` count as found.
+    """
+    output_dir = Path(output_dir).resolve()
+    if "-" in str(output_dir):
+        raise ValueError(f"output folder {output_dir} holds a '-': Astronomaly's cache check "
+                         f"splits its log lines on '-'; choose a folder without one")
+    names = [Path(s).stem for s in scripts]
+    for script in scripts:  # a missing Astronomaly shows before any pipeline runs
+        load_script(script, seeds[0], output_dir / "import_check")
+    records = []
+    for seed in seeds:
+        for name, script in zip(names, scripts):
+            module = load_script(script, seed, output_dir / f"{name}_seed{seed}")
+            rows = replay(module, str(truth_path).format(seed=seed), rounds, per_round,
+                          interesting)
+            records += [{"script": name, "seed": seed, **row} for row in rows]
+            found = " ".join(f"{r['found']:2d}" for r in rows)
+            retrain = sum(r["seconds_retrain"] for r in rows) / len(rows)
+            progress(f"seed {seed}  {name:<28s} interesting found after each round: {found}  "
+                     f"({rows[-1]['labels']} labels; Retrain {retrain:.1f} s)")
+    return pd.DataFrame(records)
+
+
+def summary_table(table):
+    """Interesting objects found by labels spent: one column per script,
+    mean over seeds, with the per-seed values."""
+    grouped = table.groupby(["labels", "script"])["found"]
+    mean = grouped.mean().unstack("script")
+    per_seed = grouped.apply(lambda s: "/".join(str(v) for v in s)).unstack("script")
+    return mean.round(1).astype(str) + " (" + per_seed + ")"
+
+
+def plot_comparison(table, path, title):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for k, (name, runs) in enumerate(table.groupby("script")):
+        colour = f"C{k}"
+        for _, run in runs.groupby("seed"):
+            ax.plot(run["labels"], run["found"], color=colour, alpha=0.25)
+        mean = runs.groupby("labels")["found"].mean()
+        ax.plot(mean.index, mean.to_numpy(), color=colour, marker="o", lw=2, label=name)
+    ax.set_xlabel("labels spent")
+    ax.set_ylabel("interesting objects found")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def add_parser(commands):
+    """The ``astronomaly-ahunt compare`` subcommand."""
+    cmp = commands.add_parser(
+        "compare", help="label two Astronomaly pipeline scripts from a truth table, "
+                        "round by round, as a person would on the page",
+        description="For each seed, run each SCRIPT's run_pipeline() and ROUNDS rounds of: "
+                    "label the first LABELS unlabelled objects of the page's order from "
+                    "the truth table, Retrain, re-sort. Prints and plots interesting "
+                    "objects found per label spent.")
+    cmp.add_argument("scripts", nargs="+", metavar="SCRIPT",
+                     help="pipeline scripts, e.g. example_scripts/ahunt_digits.py "
+                          "example_scripts/astronomaly_digits_static.py")
+    cmp.add_argument("--truth", required=True,
+                     help="csv of object id, label 0-5; '{seed}' is replaced by the seed "
+                          "(e.g. ahunt_output/digits_cutouts_seed{seed}/truth.csv)")
+    cmp.add_argument("--rounds", type=int, default=5)
+    cmp.add_argument("--labels", type=int, default=10, help="labels per round")
+    cmp.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    cmp.add_argument("--interesting", type=int, default=3,
+                     help="labels >= this count as interesting (default 3)")
+    cmp.add_argument("--output-dir", default="ahunt_output/compare")
+    cmp.set_defaults(run=compare_command)
+
+
+def compare_command(args):
+    try:
+        table = compare(args.scripts, args.truth, args.rounds, args.labels, args.seeds,
+                        args.interesting, args.output_dir)
+    except MissingAstronomaly as err:
+        print(f"astronomaly-ahunt compare: {err}", file=sys.stderr)
+        return 3
+    out = Path(args.output_dir)
+    table.to_csv(out / "compare.csv", index=False)
+    plot_comparison(table, out / "compare.png",
+                    f"{args.rounds} rounds of {args.labels} labels, seeds "
+                    f"{', '.join(map(str, args.seeds))}")
+    print("\ninteresting objects found by labels spent, mean (per seed):")
+    print(summary_table(table).to_string())
+    print(f"written: {out / 'compare.csv'}, {out / 'compare.png'}")
+    return 0
