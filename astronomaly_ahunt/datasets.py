@@ -2,11 +2,17 @@
 
 Nothing here downloads: the digits ship with scikit-learn, Fashion-MNIST
 comes from Debian's ``dataset-fashion-mnist`` package or a folder the user
-names, and MNIST / CIFAR-10 from a local ``.npz`` in Keras' layout.
+names, the FIRST radio galaxies from the zip the PyPI package
+``firstgalaxydata`` ships (read directly: the package's own class would
+import PyTorch and fetch from Zenodo), MNIST / CIFAR-10 from a local
+``.npz`` in Keras' layout and Galaxy10 DECaLS from its local ``.h5``.
 """
 
 import gzip
+import importlib.util
+import io
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +21,10 @@ import numpy as np
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
                          "Shirt", "Sneaker", "Bag", "Ankle boot")
+FIRST_CLASSES = ("FRI", "FRII", "Compact", "Bent")
+GALAXY10_CLASSES = ("Disturbed", "Merging", "Round Smooth", "In-between Round Smooth",
+                    "Cigar Shaped Smooth", "Barred Spiral", "Unbarred Tight Spiral",
+                    "Unbarred Loose Spiral", "Edge-on without Bulge", "Edge-on with Bulge")
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
                    "ship", "truck")
 
@@ -111,17 +121,84 @@ def load_npz(path, class_names=None):
     return LabelledImages(x, y, tuple(class_names))
 
 
-def load_dataset(name, path=None):
-    """A dataset by name: 'digits', 'fashion-mnist' (path optional), 'mnist'
-    or 'cifar10' (path to a local .npz required)."""
+def resize(x, size):
+    """Images (n, h, w) or (n, h, w, c) in [0, 1] resized to ``size`` x ``size``
+    by area averaging (PIL's box filter), channels kept."""
+    from PIL import Image
+    x = np.asarray(x, dtype=np.float32)
+    if x.shape[1:3] == (size, size):
+        return x
+    squeeze = x.ndim == 3
+    x = x[..., np.newaxis] if squeeze else x
+    out = np.stack([np.stack([np.asarray(Image.fromarray(img[..., c]).resize((size, size),
+                                                                          Image.BOX))
+                              for c in range(x.shape[-1])], axis=-1) for img in x])
+    return out[..., 0] if squeeze else out
+
+
+def load_first(path=None, size=64):
+    """The FIRST radio galaxies of Griese et al. (2023): 2,158 images, FRI 495,
+    FRII 924, Compact 391, Bent 348, all splits pooled, resized to ``size`` px.
+
+    Reads ``galaxy_data_h5.h5`` from ``path`` (that file, or a zip holding
+    it), by default from the zip inside the installed ``firstgalaxydata``
+    package (``pip install firstgalaxydata``; its images are licensed for
+    non-commercial scholarly use only).
+    """
+    import h5py
+    if path is None:
+        spec = importlib.util.find_spec("firstgalaxydata")
+        if spec is None:
+            raise FileNotFoundError(
+                "the FIRST radio galaxies come with the PyPI package firstgalaxydata (images "
+                "for non-commercial scholarly use only): pip install firstgalaxydata, or pass "
+                "--data PATH to galaxy_data_h5.h5 or its zip")
+        path = Path(spec.origin).parent / "galaxy_data_h5.zip"
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no file {path}; give galaxy_data_h5.h5 or a zip holding it")
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            source = io.BytesIO(archive.read("galaxy_data_h5.h5"))
+    else:
+        source = path
+    with h5py.File(source, "r") as f:
+        keys = sorted(f.keys(), key=lambda k: int(k.rsplit("_", 1)[-1]))
+        x = np.stack([np.asarray(f[k]["Img"]) for k in keys]) / 255.0
+        y = np.array([int(np.asarray(f[k]["Label_literature"])) for k in keys])
+    return LabelledImages(resize(x, size), y, FIRST_CLASSES)
+
+
+def load_galaxy10(path, size=64):
+    """Galaxy10 DECaLS from its local ``Galaxy10_DECals.h5`` (``images``,
+    ``ans``), resized to ``size`` px; nothing is downloaded."""
+    import h5py
+    path = Path(path) if path is not None else None
+    if path is None or not path.exists():
+        raise FileNotFoundError(f"the desi-paper protocol needs a local Galaxy10_DECals.h5: "
+                                f"pass --data PATH.h5 (got {path}); nothing is downloaded")
+    with h5py.File(path, "r") as f:
+        x, y = np.asarray(f["images"]), np.asarray(f["ans"])
+    return LabelledImages(resize(x / 255.0, size), y, GALAXY10_CLASSES)
+
+
+def load_dataset(name, path=None, image_size=None):
+    """A dataset by name: 'digits', 'fashion-mnist' (path optional),
+    'first' (path optional), 'mnist' or 'cifar10' (a local .npz) or
+    'galaxy10' (a local .h5); ``image_size`` resizes FIRST and Galaxy10."""
     if name == "digits":
         return load_digits_images()
     if name == "fashion-mnist":
         return load_fashion_mnist(path)
+    if name == "first":
+        return load_first(path, image_size or 64)
+    if name == "galaxy10":
+        return load_galaxy10(path, image_size or 64)
     if name in ("mnist", "cifar10"):
         if path is None:
             raise FileNotFoundError(f"the {name} protocol needs a local copy of {name}: pass "
                                     f"--data PATH.npz (Keras layout: x_train, y_train, x_test, "
                                     f"y_test); nothing is downloaded")
         return load_npz(path, CIFAR10_CLASSES if name == "cifar10" else None)
-    raise ValueError(f"unknown dataset {name!r}; known: digits, fashion-mnist, mnist, cifar10")
+    raise ValueError(f"unknown dataset {name!r}; known: digits, fashion-mnist, first, mnist, "
+                     f"cifar10, galaxy10")

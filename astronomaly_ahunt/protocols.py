@@ -28,6 +28,7 @@ class Protocol:
     objects. Class labels are names or numbers of the dataset's classes.
     ``interest`` is None for the paper's section 4 policy, or a
     :class:`~.taxonomy.ByDiscoveryCount` schedule as a list of tuples.
+    ``image_size`` resizes datasets whose images are large (FIRST, Galaxy10).
     """
 
     name: str
@@ -42,6 +43,7 @@ class Protocol:
     interest: tuple = None
     description: str = ""
     hunter_params: dict = field(default_factory=dict)
+    image_size: int = None
 
     def __post_init__(self):
         object.__setattr__(self, "anomalies", tuple(
@@ -82,6 +84,26 @@ PROTOCOLS = {p.name: p for p in [
         initial=(500, 900), per_round=(170, 200), anomalies=(AnomalyStream("Pullover", 6),),
         rounds=30, n_q=5,
         description="the paper's MNIST counts on Fashion-MNIST"),
+    Protocol(
+        name="cifar-paper", dataset="cifar10", normal=("airplane", "automobile"),
+        initial=(400, 300), per_round=(140, 150), anomalies=(AnomalyStream("bird", 2),),
+        rounds=30, n_q=10,
+        description="the paper's Table 1 CIFAR-10 protocol; needs a local CIFAR-10 .npz "
+                    "(--data)"),
+    Protocol(
+        name="desi-paper", dataset="galaxy10",
+        normal=("Unbarred Tight Spiral", "Edge-on without Bulge"), initial=(500, 400),
+        per_round=(66, 50), anomalies=(AnomalyStream("Merging", 15),), rounds=20, n_q=10,
+        augmentation="galaxy", image_size=128,
+        description="the paper's Table 1 DESI protocol on Galaxy10 DECaLS at 128 px; needs "
+                    "a local Galaxy10_DECals.h5 (--data)"),
+    Protocol(
+        name="first-radio", dataset="first", normal=("FRI", "FRII"), initial=(120, 300),
+        per_round=(18, 30), anomalies=(AnomalyStream("Bent", 6),), rounds=20, n_q=5,
+        augmentation="galaxy", image_size=64,
+        description="FIRST radio galaxies (PyPI firstgalaxydata, non-commercial use): "
+                    "normal FRI and FRII, anomaly Bent (1 in 9 of each round), 64 px; "
+                    "counts scaled so that 20 rounds fit the 495 FRI and 924 FRII"),
     Protocol(
         name="fmnist-two-anomalies", dataset="fashion-mnist", normal=("T-shirt/top", "Trouser"),
         initial=(500, 900), per_round=(170, 200),

@@ -1,18 +1,23 @@
-"""Run a protocol's rounds with an oracle that reveals the true labels,
-and record what the paper plots: questions per class, true candidates,
-MCC (argmax and top-k) over all data seen since round 1, and timings."""
+"""Run a protocol's rounds with an oracle that reveals the true labels.
+
+:func:`run_rounds` drives any set of runners (see :mod:`.runners`) on
+exactly the same rounds, drawn once from the seed, and records per method
+and round what the paper plots: questions and the anomalies among them,
+MCC over all data seen since round 1 (argmax and top-k), ROC AUC, and
+timings. :func:`simulate` is one AHUNT run with its isolation-forest
+baseline, as the ``simulate`` command shows it.
+"""
 
 import json
+import resource
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 
-from .hunter import Hunter
 from .metrics import mcc, top_k
 
 BASELINES = ("iforest-raw",)
@@ -44,6 +49,91 @@ def draw_rounds(protocol, data, rng):
     return per_round[0], [rng.permutation(r) for r in per_round[1:]]
 
 
+def run_rounds(runners, protocol, data, seed, methods=None, progress=None):
+    """Run every runner on the rounds drawn from ``seed``.
+
+    Parameters
+    ----------
+    runners : list
+        Fresh runners (:func:`.methods.build_runners`); started here.
+    methods : collection of str, optional
+        Report only these of the runners' outputs (all by default).
+    progress : callable, optional
+        Called after each round with that round's records.
+
+    Returns
+    -------
+    list of dict
+        One record per method and round. ``true_candidates`` counts the
+        anomalies among the round's questions; for a method that asks
+        nothing, among the ``n_q`` of the round's new objects it scores
+        highest at the end of the round. ``seconds_start`` is the round-0
+        fit; ``peak_rss_mb`` is the process's peak resident memory so far.
+    """
+    rng = np.random.default_rng(seed)
+    initial, rounds = draw_rounds(protocol, data, rng)
+    anomaly_labels = [data.label_of(a.label) for a in protocol.anomalies]
+    start_seconds = {}
+    for runner in runners:
+        t0 = time.perf_counter()
+        runner.start(data.x[initial], data.names(data.y[initial]), seed)
+        start_seconds[runner.outputs[0]] = time.perf_counter() - t0
+
+    def oracle(ids):
+        return data.names(data.y[np.asarray(ids, dtype=int)])
+
+    records, seen = [], np.zeros(0, dtype=int)
+    for r, batch in enumerate(rounds, start=1):
+        seen = np.concatenate([seen, batch])
+        truth = np.isin(data.y[seen], anomaly_labels)
+        this_round = []
+        for runner in runners:
+            step = runner.step(data.x[batch], batch, protocol.n_q, oracle)
+            for name, ev in runner.evaluate(data.x[seen]).items():
+                if methods is not None and name not in methods:
+                    continue
+                record = {"method": name, "seed": seed, "round": r, "n_seen": len(seen),
+                          "n_anomalies_seen": int(truth.sum())}
+                # a rider (a forest on this runner's latent space) asks nothing itself
+                own = name == runner.outputs[0]
+                record.update(_questions(step, ev, data, batch, anomaly_labels, protocol.n_q,
+                                         asks=own))
+                record.update(_scores(ev, truth, data.y[seen], data, anomaly_labels))
+                record.update(seconds_start=start_seconds.get(name, 0.0),
+                              seconds_select=step.seconds_select if own else 0.0,
+                              seconds_retrain=step.seconds_retrain if own else 0.0,
+                              seconds_score=ev.seconds,
+                              peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+                this_round.append(record)
+        records.extend(this_round)
+        if progress is not None:
+            progress(this_round)
+    return records
+
+
+def _questions(step, ev, data, batch, anomaly_labels, n_q, asks):
+    """Questions asked and the anomalies among them (see :func:`run_rounds`)."""
+    if asks and len(step.asked):
+        hits = np.isin(data.y[step.asked], anomaly_labels)
+        return {"asked": len(step.asked), "true_candidates": int(hits.sum()), **step.by_target}
+    new_scores = ev.score[-len(batch):]
+    hits = np.isin(data.y[batch], anomaly_labels)[top_k(new_scores, n_q)]
+    return {"asked": 0, "true_candidates": int(hits.sum())}
+
+
+def _scores(ev, truth, y_seen, data, anomaly_labels):
+    out = {"mcc_argmax": mcc(truth, ev.decision) if ev.decision is not None else np.nan,
+           "mcc_topk": mcc(truth, top_k(ev.score, truth.sum())),
+           "auc": float(roc_auc_score(truth, ev.score)) if 0 < truth.sum() < len(truth)
+           else np.nan}
+    if ev.predicted_class is not None:
+        out["anomaly_classes"] = "|".join(ev.anomaly_classes)
+        for label in anomaly_labels:
+            name = data.class_names[label]
+            out[f"mcc_argmax_{name}"] = mcc(y_seen == label, ev.predicted_class == name)
+    return out
+
+
 @dataclass
 class SimulationResult:
     protocol: object
@@ -64,92 +154,38 @@ class SimulationResult:
 
 def simulate(protocol, data, strategy="uncertainty", seed=0, baselines=BASELINES,
              hunter_params=None, progress=None):
-    """Run ``protocol`` on ``data`` (a :class:`~.datasets.LabelledImages`).
+    """Run AHUNT and ``baselines`` through ``protocol`` on ``data`` (a
+    :class:`~.datasets.LabelledImages`): one row per round, AHUNT's metrics
+    with each baseline's top-k MCC as ``<baseline>_mcc_topk``.
 
-    ``progress``, if given, is called with each round's record as it ends.
+    ``progress``, if given, is called with each round's row as it ends.
     """
+    from .methods import build_runners
+
     unknown = set(baselines) - set(BASELINES)
     if unknown:
         raise ValueError(f"unknown baselines {sorted(unknown)}; known: {BASELINES}")
     start = time.perf_counter()
-    rng = np.random.default_rng(seed)
-    initial, rounds = draw_rounds(protocol, data, rng)
-    anomaly_labels = {data.label_of(a.label) for a in protocol.anomalies}
-    params = {"augmentation": protocol.augmentation, **protocol.hunter_params,
-              **(hunter_params or {})}
-    hunter = Hunter(strategy=strategy, interest=protocol.interest_policy(),
-                    random_state=seed, **params)
-    hunter.fit_initial(data.x[initial], data.names(data.y[initial]))
+    runners = build_runners(["ahunt", *baselines], protocol, seed,
+                              {**(hunter_params or {}), "strategy": strategy})
 
-    records, seen = [], np.zeros(0, dtype=int)
-    for r, batch in enumerate(rounds, start=1):
-        known_before = set(hunter.taxonomy_.classes)
-        t0 = time.perf_counter()
-        asked = hunter.ask(data.x[batch], protocol.n_q, ids=batch)
-        t1 = time.perf_counter()
-        truth_names = data.names(data.y[asked])
-        hunter.tell(asked, truth_names).retrain()
-        t2 = time.perf_counter()
-        seen = np.concatenate([seen, batch])
-        proba = hunter.predict_proba(data.x[seen])
-        t3 = time.perf_counter()
+    rows = []
 
-        record = {"round": r, "n_seen": len(seen)}
-        record.update(_questions(hunter, asked, data, anomaly_labels, known_before))
-        record.update(_scores(hunter, proba, data.y[seen], data, anomaly_labels))
-        record["anomaly_classes"] = "|".join(hunter.taxonomy_.anomalies)
-        for name in baselines:
-            record[f"{name}_mcc_topk"] = _iforest_raw(data.x[seen], record["n_anomalies_seen"], seed,
-                                                      data.y[seen], anomaly_labels)
-        record.update(seconds_select=t1 - t0, seconds_retrain=t2 - t1, seconds_score=t3 - t2)
-        records.append(record)
+    def add_row(round_records):
+        row = dict(round_records[0])
+        for rec in round_records[1:]:
+            row[f"{rec['method']}_mcc_topk"] = rec["mcc_topk"]
+        rows.append(row)
         if progress is not None:
-            progress(record)
+            progress(row)
 
-    table = pd.DataFrame(records)
-    found = [c for c in table.columns if c.startswith("found_")]
+    run_rounds(runners, protocol, data, seed, progress=add_row)
+    table = pd.DataFrame(rows).drop(columns=["method", "seed"])
+    found = [c for c in table.columns if c.startswith(("found_", "asked_"))]
     table[found] = table[found].fillna(0).astype(int)
     table["true_candidates_total"] = table["true_candidates"].cumsum()
-    return SimulationResult(protocol, table, _summary(protocol, table, hunter, seed, strategy,
-                                                      time.perf_counter() - start))
-
-
-def _questions(hunter, asked, data, anomaly_labels, known_before):
-    """Questions asked per target class and how many hit what that class hunts:
-    its own members, or for the reserve class, an anomaly class not yet named."""
-    truth = data.y[asked]
-    names = data.names(truth)
-    out = {"asked": len(asked), "true_candidates": int(np.isin(truth, list(anomaly_labels)).sum())}
-    for target, label, name in zip(hunter.question_classes_, truth, names):
-        if target == hunter.taxonomy_.reserve:
-            hit = label in anomaly_labels and name not in known_before
-        else:
-            hit = name == target
-        out[f"asked_{target}"] = out.get(f"asked_{target}", 0) + 1
-        out[f"found_{target}"] = out.get(f"found_{target}", 0) + int(hit)
-    return out
-
-
-def _scores(hunter, proba, y_seen, data, anomaly_labels):
-    truth = np.isin(y_seen, list(anomaly_labels))
-    anomaly_cols = hunter.anomaly_columns()
-    p_anomaly = proba[:, anomaly_cols].sum(axis=1)
-    predicted_class = np.array(hunter.taxonomy_.classes)[proba.argmax(axis=1)]
-    out = {"n_anomalies_seen": int(truth.sum()),
-           "mcc_argmax": mcc(truth, anomaly_cols[proba.argmax(axis=1)]),
-           "mcc_topk": mcc(truth, top_k(p_anomaly, truth.sum())),
-           "auc": float(roc_auc_score(truth, p_anomaly)) if 0 < truth.sum() < len(truth) else np.nan}
-    for label in sorted(anomaly_labels):
-        name = data.class_names[label]
-        out[f"mcc_argmax_{name}"] = mcc(y_seen == label, predicted_class == name)
-    return out
-
-
-def _iforest_raw(x, k, seed, y_seen, anomaly_labels):
-    """Isolation forest on raw pixels, top-k MCC (it has no class to argmax)."""
-    forest = IsolationForest(random_state=seed).fit(x.reshape(len(x), -1))
-    score = -forest.score_samples(x.reshape(len(x), -1))
-    return mcc(np.isin(y_seen, list(anomaly_labels)), top_k(score, k))
+    return SimulationResult(protocol, table, _summary(protocol, table, runners[0].hunter, seed,
+                                                      strategy, time.perf_counter() - start))
 
 
 def _summary(protocol, table, hunter, seed, strategy, wall):

@@ -1,0 +1,132 @@
+"""What AHUNT is compared with (paper section 2.1, and two active peers).
+
+- static active learning: AHUNT with the backbone frozen after round 0,
+  so the oracle's answers only move the head (:func:`freeze_backbone`,
+  used by :class:`~.runners.HunterRunner`);
+- isolation forest on raw pixels (:class:`ForestRunner`), and on a CNN's
+  latent space (:func:`isolation_forest`, reported by the CNN's runner);
+- coniferest's AADForest and PineForest (optional: ``pip install
+  coniferest``), active forests fed the same ``n_q`` oracle answers a
+  round as AHUNT, on raw pixels (:class:`ConiferestRunner`).
+
+The forests hear only "anomaly or not": any class outside round 0's
+normal classes is an anomaly.
+"""
+
+import time
+
+import numpy as np
+from sklearn.ensemble import IsolationForest
+
+from .runners import Evaluation, Step
+
+
+def freeze_backbone(hunter):
+    """Stop the backbone of a fitted Hunter from training: later retrains
+    (and head growth, which recompiles) only move the head."""
+    hunter.net_.backbone.trainable = False
+    hunter.net_._assemble()  # compile again so the optimiser sees the frozen weights
+
+
+def isolation_forest(features, seed):
+    """(score, decision) of scikit-learn's isolation forest fitted on
+    ``features`` (n, ...) themselves: higher score = more isolated, and the
+    forest's own outlier threshold (``contamination='auto'``)."""
+    flat = np.asarray(features).reshape(len(features), -1)
+    forest = IsolationForest(random_state=seed).fit(flat)
+    return -forest.score_samples(flat), forest.predict(flat) == -1
+
+
+def _flat(x):
+    return np.asarray(x, dtype=np.float32).reshape(len(x), -1)
+
+
+class ForestRunner:
+    """Isolation forest on raw pixels: asks nothing, learns nothing, refitted
+    on everything seen each round."""
+
+    def __init__(self, name="iforest-raw"):
+        self.name = name
+        self.outputs = (name,)
+
+    def start(self, x0, names0, seed):
+        self.seed_, self.round_ = seed, 0
+
+    def step(self, x, ids, n_q, oracle):
+        self.round_ += 1
+        return Step()
+
+    def evaluate(self, x_seen):
+        t0 = time.perf_counter()
+        score, decision = isolation_forest(x_seen, self.seed_ + self.round_)
+        return {self.name: Evaluation(score, decision, seconds=time.perf_counter() - t0)}
+
+
+class ConiferestRunner:
+    """coniferest's AADForest or PineForest as an active anomaly detector.
+
+    Each round it scores the new objects with last round's forest, asks
+    the oracle about the ``n_q`` most anomalous ones, and refits on
+    everything seen with every answer so far.
+
+    Parameters
+    ----------
+    name : str
+    kind : {'aad', 'pine'}
+    n_trees : int
+    """
+
+    def __init__(self, name, kind, n_trees=100):
+        from coniferest.aadforest import AADForest  # noqa: F401 -- fail early, with the name
+        if kind not in ("aad", "pine"):
+            raise ValueError(f"unknown coniferest model {kind!r}; choose 'aad' or 'pine'")
+        self.name, self.kind, self.n_trees = name, kind, n_trees
+        self.outputs = (name,)
+
+    def start(self, x0, names0, seed):
+        self.normal_ = set(np.asarray(names0).tolist())
+        self.seed_, self.round_ = seed, 0
+        self.x_ = np.zeros((0,) + (_flat(x0[:1]).shape[1],), np.float32)
+        self.labels_ = np.zeros(0, dtype=int)
+        self.ids_ = np.zeros(0, dtype=int)
+        self.model_ = None
+
+    def step(self, x, ids, n_q, oracle):
+        from coniferest.label import Label
+        flat = _flat(x)
+        t0 = time.perf_counter()
+        model = self.model_ if self.model_ is not None else \
+            self._fit(flat, np.zeros(len(flat), dtype=int))
+        # coniferest scores like scikit-learn: lower is more anomalous
+        asked_pos = np.argsort(model.score_samples(flat), kind="stable")[:n_q]
+        asked = np.asarray(ids)[asked_pos]
+        t1 = time.perf_counter()
+        names = np.asarray(oracle(asked)).tolist()
+        answers = np.full(len(flat), int(Label.UNKNOWN))
+        answers[asked_pos] = [int(Label.REGULAR) if n in self.normal_ else int(Label.ANOMALY)
+                              for n in names]
+        self.x_ = np.concatenate([self.x_, flat])
+        self.labels_ = np.concatenate([self.labels_, answers])
+        self.round_ += 1
+        self.model_ = self._fit(self.x_, self.labels_)
+        return Step(asked, t1 - t0, time.perf_counter() - t1)
+
+    def _fit(self, x, labels):
+        from coniferest.aadforest import AADForest
+        from coniferest.label import Label
+        from coniferest.pineforest import PineForest
+        # trees subsample 256 objects, or all of them in a smaller first round
+        common = {"n_trees": self.n_trees, "n_subsamples": min(256, len(x)),
+                  "random_seed": self.seed_ + self.round_, "n_jobs": 1}
+        if self.kind == "aad":
+            return AADForest(**common).fit(x, labels)
+        known = labels != int(Label.UNKNOWN)
+        forest = PineForest(**common)
+        if not known.any():
+            return forest.fit(x)
+        return forest.fit_known(x, known_data=x[known], known_labels=labels[known])
+
+    def evaluate(self, x_seen):
+        t0 = time.perf_counter()
+        score = -self.model_.score_samples(_flat(x_seen))
+        return {self.name: Evaluation(score, seconds=time.perf_counter() - t0)}

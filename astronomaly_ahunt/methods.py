@@ -1,0 +1,79 @@
+"""Named methods a benchmark can compare, and the runners that run them.
+
+Two pairs of methods come from one runner each, so that asking for both
+costs one CNN: ``iforest-dynamic-latent`` is an isolation forest on the
+latent space of the ``ahunt`` runner, and ``iforest-static-latent`` one on
+the frozen (round-0) latent space of the ``static-al`` runner.
+"""
+
+from .baselines import ConiferestRunner, ForestRunner
+from .runners import HunterRunner
+
+# The paper's printed training settings (section 2): Adam at 1e-5, 3 epochs a round.
+PAPER_SETTINGS = {"learning_rate": 1e-5, "epochs": 3}
+
+# AHUNT variants: Hunter parameters on top of the protocol's and the user's.
+AHUNT_VARIANTS = {
+    "ahunt": {},
+    "ahunt-anomalous": {"strategy": "anomalous"},
+    "ahunt-random": {"strategy": "random"},
+    "ahunt-focal": {"loss": "focal"},
+    "ahunt-isomax": {"loss": "isomax"},
+    "ahunt-paper": PAPER_SETTINGS,
+}
+STATIC = "static-al"
+# method -> the runner method that reports it
+RIDERS = {"iforest-dynamic-latent": "ahunt", "iforest-static-latent": STATIC}
+CONIFEREST = {"aadforest": "aad", "pineforest": "pine"}
+METHODS = tuple(AHUNT_VARIANTS) + (STATIC, "iforest-raw") + tuple(RIDERS) + tuple(CONIFEREST)
+DEFAULT_METHODS = ("ahunt", STATIC, "iforest-raw", "iforest-static-latent",
+                   "iforest-dynamic-latent", "aadforest", "pineforest")
+
+
+def coniferest_available():
+    try:
+        import coniferest  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def check_methods(methods):
+    """The requested method names, validated; coniferest's need the package."""
+    methods = list(dict.fromkeys(methods))
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise ValueError(f"unknown methods {unknown}; known: {', '.join(METHODS)}")
+    if not coniferest_available() and any(m in CONIFEREST for m in methods):
+        raise ValueError("aadforest and pineforest need coniferest: pip install coniferest "
+                         "(or leave them out of --methods)")
+    return methods
+
+
+def build_runners(methods, protocol, seed, hunter_params=None, snapshot_rounds=()):
+    """One runner per CNN or forest the ``methods`` need, for one seed.
+
+    ``hunter_params`` apply to every CNN after the protocol's own; the
+    latent features of the ``ahunt`` runner are kept after
+    ``snapshot_rounds``.
+    """
+    from .hunter import Hunter  # imports TensorFlow: only when a CNN is run
+
+    methods = check_methods(methods)
+    owners = list(dict.fromkeys(RIDERS.get(m, m) for m in methods))
+    base = {"augmentation": protocol.augmentation, **protocol.hunter_params,
+            **(hunter_params or {})}
+    runners = []
+    for owner in owners:
+        rider = next((r for r, o in RIDERS.items() if o == owner and r in methods), None)
+        if owner in AHUNT_VARIANTS or owner == STATIC:
+            params = {**base, **AHUNT_VARIANTS.get(owner, {})}
+            hunter = Hunter(interest=protocol.interest_policy(), random_state=seed, **params)
+            runners.append(HunterRunner(
+                owner, hunter, frozen=owner == STATIC, latent_forest=rider,
+                snapshot_rounds=snapshot_rounds if owner == "ahunt" else ()))
+        elif owner == "iforest-raw":
+            runners.append(ForestRunner(owner))
+        else:
+            runners.append(ConiferestRunner(owner, CONIFEREST[owner]))
+    return runners
