@@ -2,6 +2,7 @@
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import compare
 
@@ -29,6 +30,7 @@ def main(argv=None):
                      help="skip the isolation forest on raw pixels")
     sim.add_argument("--output-dir", default=DEFAULT_OUTPUT)
     sim.set_defaults(run=simulate_command)
+    _add_benchmark_parser(commands)
     compare.add_parser(commands)
     args = parser.parse_args(argv)
     try:
@@ -43,7 +45,7 @@ def simulate_command(args):
     from .protocols import load_protocol
 
     protocol = load_protocol(args.protocol).with_overrides(rounds=args.rounds, n_q=args.questions)
-    data = load_dataset(protocol.dataset, args.data)
+    data = load_dataset(protocol.dataset, args.data, protocol.image_size)
     print(f"AHUNT simulation '{protocol.name}': {protocol.description}")
     print(f"{protocol.rounds} rounds, {protocol.n_q} questions a round, strategy "
           f"{args.strategy}, loss {args.loss}, seed {args.seed}; training round 0 ...",
@@ -84,6 +86,64 @@ def _summary_text(s, paths):
     header = f"\n== AHUNT on {s['protocol']}: {s['rounds']} rounds, seed {s['seed']} =="
     return "\n".join([header] + [f"{label:<32s}{value}" for label, value in rows]
                      + ["written: " + ", ".join(str(p) for p in paths)])
+
+
+def _add_benchmark_parser(commands):
+    from .methods import DEFAULT_METHODS, METHODS
+    bench = commands.add_parser(
+        "benchmark", help="compare methods over several seeds on the same rounds",
+        description="Run METHODS for each seed on the same rounds of PROTOCOL; write per-run "
+                    "CSVs, a Markdown summary (mean and 68%% band over seeds) and the paper's "
+                    "figures to --output-dir.")
+    bench.add_argument("protocol", help="digits, fmnist-paper, fmnist-two-anomalies, "
+                                        "first-radio, mnist-paper, cifar-paper, desi-paper, "
+                                        "or a JSON file of protocol fields")
+    bench.add_argument("--data", help="dataset file or folder, for data that is not embedded")
+    bench.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS),
+                       metavar="METHOD", help=f"any of: {', '.join(METHODS)}; default: "
+                                              f"{' '.join(DEFAULT_METHODS)}")
+    bench.add_argument("--seeds", type=int, default=10, help="number of seeds (default 10)")
+    bench.add_argument("--first-seed", type=int, default=0)
+    bench.add_argument("--rounds", type=int, help="override the protocol's number of rounds")
+    bench.add_argument("--questions", type=int, help="override n_q, questions per round")
+    bench.add_argument("--preset", choices=["default", "paper"], default="default",
+                       help="CNN training settings: ours, or the paper's printed ones "
+                            "(Adam 1e-5, 3 epochs a round)")
+    bench.add_argument("--latent-map", choices=["umap", "pca"], default="umap",
+                       help="2-d map of Fig. 1 (UMAP falls back to PCA without umap-learn)")
+    bench.add_argument("--output-dir", default="ahunt_benchmark")
+    bench.set_defaults(run=benchmark_command)
+
+
+def benchmark_command(args):
+    from .datasets import load_dataset
+    from .methods import PAPER_SETTINGS, check_methods
+    from .protocols import load_protocol
+
+    protocol = load_protocol(args.protocol).with_overrides(rounds=args.rounds, n_q=args.questions)
+    methods = check_methods(args.methods)
+    data = load_dataset(protocol.dataset, args.data, protocol.image_size)
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    print(f"benchmark '{protocol.name}': {', '.join(methods)}; seeds {seeds[0]}..{seeds[-1]}, "
+          f"{protocol.rounds} rounds, n_q {protocol.n_q}, preset {args.preset}", flush=True)
+    from .benchmark import run_benchmark  # imports TensorFlow: after the cheap checks
+
+    result = run_benchmark(protocol, data, methods, seeds,
+                           hunter_params=PAPER_SETTINGS if args.preset == "paper" else None,
+                           progress=_print_benchmark_round)
+    paths = result.save(args.output_dir, latent_map=args.latent_map)
+    tables = (Path(args.output_dir) / "summary.md").read_text().splitlines()
+    print("\n".join(line for line in tables if line.startswith("|")))
+    print("written: " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def _print_benchmark_round(seed, records):
+    cells = "  ".join(f"{r['method']} {r['mcc_argmax']:.2f}/{r['mcc_topk']:.2f} "
+                      f"{r['true_candidates']}" for r in records)
+    secs = sum(r["seconds_select"] + r["seconds_retrain"] + r["seconds_score"] for r in records)
+    print(f"seed {seed} round {records[0]['round']:3d} (MCC argmax/top-k, anomalies found)  "
+          f"{cells}  ({secs:.1f} s)", flush=True)
 
 
 if __name__ == "__main__":
