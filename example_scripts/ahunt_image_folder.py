@@ -1,0 +1,42 @@
+"""AHUNT in Astronomaly over a folder of image cutouts (png, jpg or fits).
+
+Set the constants below, then serve it with Astronomaly's frontend::
+
+    python astronomaly/frontend/run_server.py /path/to/example_scripts/ahunt_image_folder.py
+
+With no catalogue, round 0 learns a single 'normal' class from a random
+sample of the cutouts. Buttons 0-2 mark boring objects, 3-5 ever more
+interesting ones (see ``astronomaly_ahunt.label_mapping``). Keep every path
+free of '-': Astronomaly's cache check splits its log lines on it.
+"""
+
+import os
+
+import pandas as pd
+
+from astronomaly_ahunt import Hunter
+from astronomaly_ahunt.image_folder import image_folder
+from astronomaly_ahunt.label_mapping import LabelMapping
+from astronomaly_ahunt.pipeline import ahunt_pipeline
+
+IMAGE_DIR = os.path.join(os.getcwd(), "example_data", "cutouts")
+OUTPUT_DIR = os.environ.get("AHUNT_OUTPUT_DIR",
+                            os.path.join(os.getcwd(), "example_data", "ahunt_output"))
+CATALOGUE = None          # optional csv: object id (file name without extension), class
+IMAGE_SIZE = (64, 64)     # every cutout is resized to this
+AUGMENTATION = "galaxy"   # 45 degree rotations, reflected edges; "mnist" for digits-like data
+N_QUESTIONS = 10          # questions ranked first after each Retrain
+SEED = int(os.environ.get("AHUNT_SEED", 0))
+LABELS = LabelMapping.default()
+
+
+def run_pipeline():
+    dataset = image_folder(IMAGE_DIR, OUTPUT_DIR, display_image_size=256)
+    known = None
+    if CATALOGUE is not None:
+        known = pd.read_csv(CATALOGUE, index_col=0).iloc[:, 0]
+        known.index = known.index.astype(str)
+    return ahunt_pipeline(dataset, OUTPUT_DIR, known_labels=known,
+                          hunter=Hunter(augmentation=AUGMENTATION, random_state=SEED),
+                          label_mapping=LABELS, n_questions=N_QUESTIONS,
+                          image_size=IMAGE_SIZE, random_state=SEED)
