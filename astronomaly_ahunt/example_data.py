@@ -1,6 +1,6 @@
-"""The embedded digits written out as PNG cutouts, for the example scripts
-and the comparison: two digits are the normal classes, a few of a third
-are the anomalies, as in the paper's MNIST protocol."""
+"""Labelled image sets written out as PNG cutouts, for the example scripts
+and the comparison: some classes are normal, a few objects of another are
+the anomalies, as in the paper's protocols."""
 
 import json
 from pathlib import Path
@@ -17,40 +17,54 @@ INTERESTING = 5
 
 def write_digits_cutouts(directory, normal=(0, 1), anomaly=2, n_anomalies=18,
                          n_catalogue=30, seed=0, size=32):
-    """Write the cutouts once; return the folder holding them.
+    """scikit-learn's digits as cutouts (see :func:`write_cutouts`): every
+    ``normal`` digit d (labelled d) and ``n_anomalies`` of ``anomaly``."""
+    if max(normal) >= INTERESTING:
+        raise ValueError(f"normal digits must be below {INTERESTING}: their digit is their label")
+    return write_cutouts(directory, load_digits_images, {d: d for d in normal}, anomaly,
+                         n_anomalies, n_catalogue, seed, size, prefix="digit")
 
-    ``directory/images/`` gets every digit of the ``normal`` classes and
-    ``n_anomalies`` of ``anomaly`` (drawn with ``seed``) as ``size``-pixel
-    PNGs; ``truth.csv`` holds the label a user would give each (a normal
-    digit d: the value d, an anomaly: 5), ``catalogue.csv`` the known class
-    of ``n_catalogue`` normals of each class (round 0's labels).
+
+def write_cutouts(directory, load, normal, anomaly, n_anomalies, n_catalogue, seed, size,
+                  prefix):
+    """Write a labelled image set as PNG cutouts once; return the folder.
+
+    ``directory/images/`` gets every object of the ``normal`` classes
+    (``{class: label value}``) and ``n_anomalies`` of class ``anomaly``
+    drawn with ``seed``, as ``size``-pixel PNGs named ``<prefix><position>``;
+    ``truth.csv`` holds the label a user would give each (the normal class's
+    value, 5 for an anomaly), ``catalogue.csv`` the class name of
+    ``n_catalogue`` objects of each normal class (round 0's known labels).
+    ``load()`` gives the :class:`~.datasets.LabelledImages`.
     """
     from PIL import Image
     directory = Path(directory)
     stamp = directory / "written.json"
-    settings = {"normal": list(normal), "anomaly": anomaly, "n_anomalies": n_anomalies,
-                "n_catalogue": n_catalogue, "seed": seed, "size": size}
+    settings = {"normal": {str(k): v for k, v in normal.items()}, "anomaly": anomaly,
+                "n_anomalies": n_anomalies, "n_catalogue": n_catalogue, "seed": seed,
+                "size": size}
     if stamp.exists() and json.loads(stamp.read_text()) == settings:
         return directory
-    if max(normal) >= INTERESTING:
-        raise ValueError(f"normal digits must be below {INTERESTING}: their digit is their label")
     rng = np.random.default_rng(seed)
-    data = load_digits_images()
-    chosen = np.concatenate([np.flatnonzero(np.isin(data.y, normal)),
-                             rng.choice(np.flatnonzero(data.y == anomaly), n_anomalies,
-                                        replace=False)])
+    data = load()
+    labels = {data.label_of(k): v for k, v in normal.items()}
+    chosen = np.concatenate([np.flatnonzero(np.isin(data.y, list(labels))),
+                             rng.choice(np.flatnonzero(data.y == data.label_of(anomaly)),
+                                        n_anomalies, replace=False)])
     images = directory / "images"
     images.mkdir(parents=True, exist_ok=True)
-    ids = [f"digit{i:04d}" for i in chosen]
+    ids = [f"{prefix}{i:04d}" for i in chosen]
     for obj, i in zip(ids, chosen):
-        pixels = (data.x[i, ..., 0] * 255).astype(np.uint8)
+        pixels = (np.clip(data.x[i, ..., 0], 0, 1) * 255).astype(np.uint8)
         Image.fromarray(pixels).resize((size, size), Image.BILINEAR).save(images / f"{obj}.png")
-    truth = pd.Series(np.where(data.y[chosen] == anomaly, INTERESTING, data.y[chosen]),
-                      index=pd.Index(ids, name="id"), name="label")
+    index = pd.Index(ids, name="id")
+    truth = pd.Series([labels.get(c, INTERESTING) for c in data.y[chosen]], index=index,
+                      name="label")
     truth.to_csv(directory / TRUTH_FILE)
-    catalogue = pd.concat([truth[truth == d].sample(n_catalogue, random_state=seed)
-                           for d in normal])
-    catalogue.map(lambda d: f"digit_{d}").rename("class").to_csv(directory / CATALOGUE_FILE)
+    classes = pd.Series(data.names(data.y[chosen]), index=index, name="class")
+    catalogue = pd.concat([classes[data.y[chosen] == c].sample(n_catalogue, random_state=seed)
+                           for c in labels])
+    catalogue.to_csv(directory / CATALOGUE_FILE)
     stamp.write_text(json.dumps(settings))
     return directory
 

@@ -27,7 +27,7 @@ DATA_DIR = HERE / f"digits_cutouts_seed{SEED}"
 OUTPUT_DIR = os.environ.get("AHUNT_OUTPUT_DIR", str(HERE / f"digits_ahunt_seed{SEED}"))
 N_QUESTIONS = 10
 # the catalogue's classes get their own buttons; 2-5 keep the default meaning
-LABELS = LabelMapping({0: ("digit_0", "normal", 0), 1: ("digit_1", "normal", 0)})
+LABELS = LabelMapping({0: ("0", "normal", 0), 1: ("1", "normal", 0)})
 
 
 def run_pipeline():

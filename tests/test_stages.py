@@ -28,7 +28,7 @@ def build(cutouts, output_dir):
     from astronomaly_ahunt.label_mapping import LabelMapping
     from astronomaly_ahunt.pipeline import ahunt_pipeline
     dataset = ImageFolderDataset(directory=str(cutouts / "images"), output_dir=str(output_dir))
-    mapping = LabelMapping({0: ("digit_0", "normal", 0), 1: ("digit_1", "normal", 0)})
+    mapping = LabelMapping({0: ("0", "normal", 0), 1: ("1", "normal", 0)})
     return ahunt_pipeline(dataset, str(output_dir), known_labels=read_catalogue(cutouts),
                           hunter=small_hunter(epochs=4), label_mapping=mapping, n_questions=N_Q)
 
@@ -89,7 +89,7 @@ def test_session_is_saved_after_every_retrain_with_the_csv_of_labels(replayed, t
     state = json.loads((replayed["out"] / "ahunt_session" / "hunter.json").read_text())
     asked = [i for r in replayed["rounds"] for i in r["asked"]]
     assert state["round"] == 2 and sorted(state["labelled_ids"]) == sorted(asked)
-    assert state["taxonomy"]["classes"] == ["digit_0", "digit_1", "reserve", "label_5"]
+    assert state["taxonomy"]["classes"] == ["0", "1", "reserve", "label_5"]
     assert state["taxonomy"]["interest"] == {"policy": "fixed", "weights": {
         "reserve": 1.0, "label_3": 1.0, "label_4": 2.0, "label_5": 3.0}}
     csv = pd.read_csv(replayed["out"] / "ml_scores.csv", index_col=0)

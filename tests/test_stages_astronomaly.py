@@ -20,7 +20,7 @@ from astronomaly_ahunt.pipeline import ahunt_pipeline
 
 def run_pipeline():
     dataset = ImageThumbnailsDataset(directory={images!r}, output_dir={out!r})
-    mapping = LabelMapping({{0: ("digit_0", "normal", 0), 1: ("digit_1", "normal", 0)}})
+    mapping = LabelMapping({{0: ("0", "normal", 0), 1: ("1", "normal", 0)}})
     return ahunt_pipeline(dataset, {out!r}, known_labels=read_catalogue({data!r}),
                           hunter=Hunter(epochs=4, initial_epochs=3, random_state=0),
                           label_mapping=mapping)
