@@ -20,7 +20,6 @@ from .anomaly_detection import MAX_SCORE, frontend_score
 from .astronomaly_compat import PipelineStage
 from .label_mapping import UNLABELLED
 from .questions import choose_questions
-from .taxonomy import RESERVE
 from .visualisation import latent_projection
 
 
@@ -117,7 +116,7 @@ class AhuntActiveLearning(PipelineStage):
         n_q = min(self.n_questions, len(session.ids) - len(exclude))
         questions, _ = choose_questions(
             proba, hunter.taxonomy_.interest_weights(), n_q, hunter.strategy,
-            known=np.flatnonzero([k != RESERVE for k in hunter.taxonomy_.kinds]),
+            known=hunter.known_columns(),
             exclude=sorted(exclude), rng=np.random.default_rng([self.random_state, hunter.round_]))
         acquisition = trained.copy()
         # the next round's questions above every score, in the engine's order

@@ -153,7 +153,7 @@ class Hunter:
         proba = self.predict_proba(x)
         positions, target = choose_questions(
             proba, self.taxonomy_.interest_weights(), int(n_q), self.strategy,
-            known=self._known_columns(), exclude=exclude, rng=self.rng_)
+            known=self.known_columns(), exclude=exclude, rng=self.rng_)
         asked = ids[positions]
         self.asked_.extend(asked.tolist())
         self.question_classes_ = [self.taxonomy_.classes[c] for c in target]
@@ -248,13 +248,14 @@ class Hunter:
         weights = np.array(self.taxonomy_.interest_weights())
         evidence = np.array(proba, dtype=float, copy=True)
         evidence[:, self.taxonomy_.index(self.taxonomy_.reserve)] = \
-            unknownness(proba, self._known_columns())
+            unknownness(proba, self.known_columns())
         return evidence @ weights
 
     def anomaly_columns(self):
         return np.array([k == ANOMALY for k in self.taxonomy_.kinds])
 
-    def _known_columns(self):
+    def known_columns(self):
+        """Output columns of the classes that have examples (all but the reserve)."""
         return np.flatnonzero([k != RESERVE for k in self.taxonomy_.kinds])
 
     def _check_fitted(self):
