@@ -73,6 +73,23 @@ class BenchmarkResult:
         return paths + write_figures(self, output_dir, latent_map)
 
 
+def load_result(output_dir):
+    """A :class:`BenchmarkResult` read back from what :meth:`~BenchmarkResult.save`
+    wrote, so tables and figures can be redrawn without rerunning."""
+    from .protocols import protocol_from_dict
+    output_dir = Path(output_dir)
+    env = json.loads((output_dir / "environment.json").read_text())
+    snapshots = {}
+    if (output_dir / "latent_snapshots.npz").exists():
+        with np.load(output_dir / "latent_snapshots.npz") as npz:
+            for key in npz.files:
+                if key.startswith("latent_r"):
+                    r = int(key[len("latent_r"):])
+                    snapshots[r] = (npz[key], npz[f"names_r{r}"])
+    return BenchmarkResult(protocol_from_dict(env["protocol"]),
+                           pd.read_csv(output_dir / "rounds.csv"), env, snapshots)
+
+
 def run_benchmark(protocol, data, methods, seeds, hunter_params=None, progress=None,
                   snapshot_points=2000):
     """Run ``methods`` for each seed in ``seeds`` through ``protocol`` on ``data``.

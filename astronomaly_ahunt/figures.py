@@ -10,6 +10,7 @@
 """
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from .plots import plt
 
@@ -80,6 +81,7 @@ def plot_comparison(agg, methods, path, title, n_q):
         ax.set_ylim(-0.1, 1.02)
     axes[2].set_ylim(-0.02, 1.02)
     axes[2].set_xlabel("round")
+    axes[2].xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[1].legend(fontsize=8, loc="lower right")
     axes[0].set_title(title + " (mean, 68 % band)")
     fig.tight_layout()
@@ -108,6 +110,7 @@ def plot_per_class(agg, anomaly_names, path, title):
                         color=line.get_color(), label=f"hits {target}")
     bottom.set_ylabel("questions per round")
     bottom.set_xlabel("round")
+    bottom.xaxis.set_major_locator(MaxNLocator(integer=True))
     bottom.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -134,14 +137,19 @@ def plot_latent(snapshots, path, title, method="umap"):
     coloured by true class."""
     fig, axes = plt.subplots(1, len(snapshots), figsize=(4.5 * len(snapshots), 4.5))
     axes = np.atleast_1d(axes)
-    classes = sorted({str(n) for _, names in snapshots.values() for n in names})
+    last = np.asarray(snapshots[max(snapshots)][1]).astype(str)
+    # the rare (anomaly) classes are drawn last and larger, or the normals would hide them
+    classes, counts = np.unique(last, return_counts=True)
+    classes = classes[np.argsort(-counts, kind="stable")].tolist()
     colours = {c: plt.cm.tab10(i % 10) for i, c in enumerate(classes)}
     name = method
     for ax, (r, (latent, names)) in zip(axes, sorted(snapshots.items())):
         xy, name = embed_2d(latent, method)
+        names = np.asarray(names).astype(str)
         for c in classes:
-            mask = np.asarray(names).astype(str) == c
-            ax.scatter(xy[mask, 0], xy[mask, 1], s=4, color=colours[c], label=c, alpha=0.7)
+            mask = names == c
+            size = 4 if np.mean(last == c) > 0.1 else 14
+            ax.scatter(xy[mask, 0], xy[mask, 1], s=size, color=colours[c], label=c, alpha=0.7)
         ax.set_title(f"round {r}")
         ax.set_xticks([])
         ax.set_yticks([])

@@ -123,7 +123,12 @@ def load_protocol(name_or_path):
     if not path.exists():
         raise ValueError(f"no protocol named {name_or_path!r} and no such file; "
                          f"known protocols: {', '.join(PROTOCOLS)}")
-    fields = json.loads(path.read_text())
+    return protocol_from_dict(json.loads(path.read_text()))
+
+
+def protocol_from_dict(fields):
+    """A protocol from its fields as JSON gives them back (lists for tuples)."""
+    fields = dict(fields)
     for key in ("normal", "initial", "per_round"):
         fields[key] = tuple(fields[key])
     if fields.get("interest") is not None:

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astronomaly_ahunt.benchmark import aggregate, band
+from astronomaly_ahunt.benchmark import aggregate, band, load_result
 from astronomaly_ahunt.methods import DEFAULT_METHODS, METHODS, PAPER_SETTINGS, build_runners
 from astronomaly_ahunt.protocols import PROTOCOLS
 
@@ -57,6 +57,9 @@ def test_outputs_have_the_right_shape(smoke):
         assert (out / name).stat().st_size > 10_000
     with np.load(out / "latent_snapshots.npz") as snaps:
         assert snaps["latent_r1"].shape == (18, 64) and snaps["names_r2"].shape == (36,)
+    again = load_result(out)
+    assert again.protocol == result.protocol and sorted(again.snapshots) == [1, 2]
+    pd.testing.assert_frame_equal(again.runs(), result.runs(), check_dtype=False)
 
 
 def test_band_is_the_mean_and_the_16th_and_84th_percentile():
@@ -105,3 +108,18 @@ def test_cli_benchmark_rejects_unknown_methods(capsys):
     from astronomaly_ahunt.cli import main
     assert main(["benchmark", "digits", "--methods", "ahunt", "bogus"]) == 2
     assert "unknown methods ['bogus']" in capsys.readouterr().err
+
+
+def test_static_al_moves_only_the_head(digits):
+    from astronomaly_ahunt.simulate import draw_rounds
+    protocol = PROTOCOLS["digits"]
+    static, = build_runners(["static-al"], protocol, 0, {"epochs": 1, "initial_epochs": 1})
+    initial, rounds = draw_rounds(protocol, digits, np.random.default_rng(0))
+    static.start(digits.x[initial], digits.names(digits.y[initial]), 0)
+    before = [w.copy() for w in static.hunter.net_.backbone.get_weights()]
+    head_before = static.hunter.net_.head.get_weights()[0].copy()
+    static.step(digits.x[rounds[0]], rounds[0], 2,
+                lambda ids: digits.names(digits.y[np.asarray(ids)]))
+    for old, new in zip(before, static.hunter.net_.backbone.get_weights()):
+        np.testing.assert_array_equal(old, new)
+    assert not np.allclose(head_before, static.hunter.net_.head.get_weights()[0][:, :3])
