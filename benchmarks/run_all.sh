@@ -16,3 +16,5 @@ run fmnist-two-anomalies fmnist-two-anomalies --seeds 1 \
     --methods ahunt static-al iforest-raw iforest-dynamic-latent
 run digits-variants digits --seeds 3 \
     --methods ahunt ahunt-anomalous ahunt-random ahunt-focal ahunt-isomax ahunt-paper
+run fmnist-strategies fmnist-paper --seeds 2 --methods ahunt-anomalous ahunt-random
+run first-radio-compact benchmarks/first-radio-compact.json --seeds 1
