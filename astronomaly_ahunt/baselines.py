@@ -1,8 +1,9 @@
 """What AHUNT is compared with (paper section 2.1, and two active peers).
 
 - static active learning: AHUNT with the backbone frozen after round 0,
-  so the oracle's answers only move the head (:func:`freeze_backbone`,
-  used by :class:`~.runners.HunterRunner`);
+  so the oracle's answers only move the head
+  (:meth:`~.model.AhuntNet.freeze_backbone`, used by
+  :class:`~.runners.HunterRunner`);
 - isolation forest on raw pixels (:class:`ForestRunner`), and on a CNN's
   latent space (:func:`isolation_forest`, reported by the CNN's runner);
 - coniferest's AADForest and PineForest (optional: ``pip install
@@ -16,25 +17,8 @@ normal classes is an anomaly.
 import time
 
 import numpy as np
-from sklearn.ensemble import IsolationForest
-
+from .questions import isolation_forest
 from .runners import Evaluation, Step
-
-
-def freeze_backbone(hunter):
-    """Stop the backbone of a fitted Hunter from training: later retrains
-    (and head growth, which recompiles) only move the head."""
-    hunter.net_.backbone.trainable = False
-    hunter.net_._assemble()  # compile again so the optimiser sees the frozen weights
-
-
-def isolation_forest(features, seed):
-    """(score, decision) of scikit-learn's isolation forest fitted on
-    ``features`` (n, ...) themselves: higher score = more isolated, and the
-    forest's own outlier threshold (``contamination='auto'``)."""
-    flat = np.asarray(features).reshape(len(features), -1)
-    forest = IsolationForest(random_state=seed).fit(flat)
-    return -forest.score_samples(flat), forest.predict(flat) == -1
 
 
 def _flat(x):

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from . import compare
+from .presets import HUNTER_PRESETS
 
 DEFAULT_OUTPUT = "ahunt_output"
 
@@ -106,9 +107,10 @@ def _add_benchmark_parser(commands):
     bench.add_argument("--first-seed", type=int, default=0)
     bench.add_argument("--rounds", type=int, help="override the protocol's number of rounds")
     bench.add_argument("--questions", type=int, help="override n_q, questions per round")
-    bench.add_argument("--preset", choices=["default", "paper"], default="default",
-                       help="CNN training settings: ours, or the paper's printed ones "
-                            "(Adam 1e-5, 3 epochs a round)")
+    bench.add_argument("--preset", choices=sorted(HUNTER_PRESETS), default="default",
+                       help="settings for every AHUNT method on top of its own: 'paper' is the "
+                            "paper's printed training (Adam 1e-5, 3 epochs a round), 'tuned' "
+                            "our question rule (see the ahunt-tuned method)")
     bench.add_argument("--latent-map", choices=["umap", "pca"], default="umap",
                        help="2-d map of Fig. 1 (UMAP falls back to PCA without umap-learn)")
     bench.add_argument("--output-dir", default="ahunt_benchmark")
@@ -117,7 +119,7 @@ def _add_benchmark_parser(commands):
 
 def benchmark_command(args):
     from .datasets import load_dataset
-    from .methods import PAPER_SETTINGS, check_methods
+    from .methods import check_methods
     from .protocols import load_protocol
 
     protocol = load_protocol(args.protocol).with_overrides(rounds=args.rounds, n_q=args.questions)
@@ -129,7 +131,7 @@ def benchmark_command(args):
     from .benchmark import run_benchmark  # imports TensorFlow: after the cheap checks
 
     result = run_benchmark(protocol, data, methods, seeds,
-                           hunter_params=PAPER_SETTINGS if args.preset == "paper" else None,
+                           hunter_params=HUNTER_PRESETS[args.preset],
                            progress=_print_benchmark_round)
     paths = result.save(args.output_dir, latent_map=args.latent_map)
     tables = (Path(args.output_dir) / "summary.md").read_text().splitlines()

@@ -21,7 +21,8 @@ import numpy as np
 
 from .augmentation import PRESETS, Augmentation, balance
 from .model import LOSSES, AhuntNet
-from .questions import STRATEGIES, choose_questions, unknownness
+from .questions import (RESERVE_STRATEGIES, STRATEGIES, choose_questions, isolation_forest,
+                        unknownness)
 from .taxonomy import ANOMALY, RESERVE, Taxonomy
 from .validation import check_ids, check_images
 
@@ -33,10 +34,17 @@ class Hunter:
     ----------
     strategy : {'uncertainty', 'anomalous', 'random'} or callable
         How each class's share of questions is ranked (see :mod:`.questions`).
+    reserve_strategy : {None, 'unknownness', 'latent-forest'}
+        How the reserve class's share is ranked. None (the paper) ranks it
+        like every class, by ``strategy``; 'unknownness' by 1 - the largest
+        probability of a class with examples; 'latent-forest' by an
+        isolation forest fitted on the pool's latent features, so the
+        reserve's questions go to objects isolated in AHUNT's own feature
+        space (see :data:`.presets.TUNED_SETTINGS`).
     loss : {'softmax', 'focal', 'isomax'}
     learning_rate : float
         Adam's learning rate. 1e-3 by default; the paper prints 1e-5
-        (:data:`PAPER_SETTINGS`), which barely trains in 3 epochs a round.
+        (:data:`.presets.PAPER_SETTINGS`), which barely trains in 3 epochs a round.
     epochs : int
         Epochs of each retrain.
     initial_epochs : int
@@ -46,6 +54,9 @@ class Hunter:
         Size of the latent (feature) space.
     n_conv : int or None
         Conv layers; by default 4 below 64 px, 6 from 64 px (the paper's choice).
+    downsample : {'pool', 'stride'}
+        Max pooling after each convolution (the paper) or strided
+        convolutions, about half the training cost on a CPU.
     augmentation : Augmentation or {'mnist', 'galaxy', 'none'}
         Limits of the class-balancing augmentation.
     max_per_class : int or None
@@ -76,9 +87,10 @@ class Hunter:
 
     def __init__(self, strategy="uncertainty", loss="softmax", learning_rate=1e-3, epochs=3,
                  initial_epochs=5, batch_size=32, latent_dim=64, n_conv=None,
-                 augmentation="mnist", max_per_class=None, interest=None, reserve="reserve",
-                 random_state=None):
+                 downsample="pool", augmentation="mnist", max_per_class=None, interest=None, reserve="reserve",
+                 reserve_strategy=None, random_state=None):
         self.strategy = strategy
+        self.reserve_strategy = reserve_strategy
         self.loss = loss
         self.learning_rate = learning_rate
         self.epochs = epochs
@@ -86,6 +98,7 @@ class Hunter:
         self.batch_size = batch_size
         self.latent_dim = latent_dim
         self.n_conv = n_conv
+        self.downsample = downsample
         self.augmentation = augmentation
         self.max_per_class = max_per_class
         self.interest = interest
@@ -106,7 +119,7 @@ class Hunter:
                                   interest=self.interest)
         self.net_ = AhuntNet.create(self.input_shape_, len(self.taxonomy_), self.loss,
                                     self.learning_rate, self.latent_dim, self.n_conv,
-                                    seed=self._seed())
+                                    seed=self._seed(), downsample=self.downsample)
         self.x0_, self.y0_ = x, np.array([self.taxonomy_.index(c) for c in y])
         self.labels_, self._images, self.asked_ = {}, {}, []
         self.question_classes_ = []
@@ -120,6 +133,9 @@ class Hunter:
             raise ValueError(f"unknown loss {self.loss!r}; choose one of {LOSSES}")
         if isinstance(self.strategy, str) and self.strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {self.strategy!r}; choose one of {sorted(STRATEGIES)}")
+        if self.reserve_strategy is not None and self.reserve_strategy not in RESERVE_STRATEGIES:
+            raise ValueError(f"unknown reserve_strategy {self.reserve_strategy!r}; choose None "
+                             f"or one of {RESERVE_STRATEGIES}")
         if isinstance(self.augmentation, str) and self.augmentation not in PRESETS:
             raise ValueError(f"unknown augmentation {self.augmentation!r}; "
                              f"give an Augmentation or one of {sorted(PRESETS)}")
@@ -150,15 +166,25 @@ class Hunter:
         if n_q > len(x) - len(exclude):
             raise ValueError(f"n_q={n_q} questions asked of a pool of {len(x)} objects of which "
                              f"only {len(x) - len(exclude)} have not been asked or labelled")
-        proba = self.predict_proba(x)
+        latent, proba = self.latent_and_proba(x)
+        column_scores = {}
+        if self.reserve_strategy is not None:
+            column_scores[self.taxonomy_.index(self.taxonomy_.reserve)] = \
+                self._reserve_scores(latent, proba)
         positions, target = choose_questions(
             proba, self.taxonomy_.interest_weights(), int(n_q), self.strategy,
-            known=self.known_columns(), exclude=exclude, rng=self.rng_)
+            known=self.known_columns(), exclude=exclude, rng=self.rng_,
+            column_scores=column_scores)
         asked = ids[positions]
         self.asked_.extend(asked.tolist())
         self.question_classes_ = [self.taxonomy_.classes[c] for c in target]
         self._pool = (x, {obj: i for i, obj in enumerate(ids.tolist())})
         return asked
+
+    def _reserve_scores(self, latent, proba):
+        if self.reserve_strategy == "latent-forest" and len(latent) > 1:
+            return isolation_forest(latent, self._seed())[0]
+        return unknownness(proba, self.known_columns())
 
     def tell(self, ids, labels, x=None):
         """The oracle's class name for each id.
@@ -295,7 +321,7 @@ class Hunter:
     def _params_for_json(self):
         params = {k: getattr(self, k) for k in
                   ("strategy", "loss", "learning_rate", "epochs", "initial_epochs", "batch_size",
-                   "latent_dim", "n_conv", "max_per_class", "reserve")}
+                   "latent_dim", "n_conv", "downsample", "max_per_class", "reserve", "reserve_strategy")}
         if not isinstance(self.strategy, str):
             raise TypeError("a Hunter with a custom strategy function cannot be saved")
         aug = self.augmentation_

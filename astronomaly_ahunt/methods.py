@@ -7,10 +7,8 @@ the frozen (round-0) latent space of the ``static-al`` runner.
 """
 
 from .baselines import ConiferestRunner, ForestRunner
+from .presets import PAPER_SETTINGS, TUNED_SETTINGS
 from .runners import HunterRunner
-
-# The paper's printed training settings (section 2): Adam at 1e-5, 3 epochs a round.
-PAPER_SETTINGS = {"learning_rate": 1e-5, "epochs": 3}
 
 # AHUNT variants: Hunter parameters on top of the protocol's and the user's.
 AHUNT_VARIANTS = {
@@ -20,6 +18,7 @@ AHUNT_VARIANTS = {
     "ahunt-focal": {"loss": "focal"},
     "ahunt-isomax": {"loss": "isomax"},
     "ahunt-paper": PAPER_SETTINGS,
+    "ahunt-tuned": TUNED_SETTINGS,
 }
 STATIC = "static-al"
 # method -> the runner method that reports it

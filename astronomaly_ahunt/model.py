@@ -22,18 +22,31 @@ def n_conv_layers(image_size):
     return 4 if image_size < 64 else 6
 
 
-def build_backbone(input_shape, latent_dim=64, n_conv=None, seed=0):
-    """Images -> latent features; the layer named ``latent`` is the feature space."""
+DOWNSAMPLING = ("pool", "stride")
+
+
+def build_backbone(input_shape, latent_dim=64, n_conv=None, seed=0, downsample="pool"):
+    """Images -> latent features; the layer named ``latent`` is the feature space.
+
+    ``downsample='pool'`` follows each convolution with 2x2 max pooling (the
+    paper); 'stride' lets each convolution take strides of 2 instead (an
+    all-convolutional net), which halves the cost of a retrain on a CPU,
+    where the full-resolution first convolution and its pooling cost most.
+    """
+    if downsample not in DOWNSAMPLING:
+        raise ValueError(f"unknown downsample {downsample!r}; choose one of {DOWNSAMPLING}")
     if n_conv is None:
         n_conv = n_conv_layers(min(input_shape[:2]))
+    stride = 2 if downsample == "stride" else 1
     inputs = keras.Input(shape=input_shape, name="image")
     h = inputs
     for i in range(n_conv):
-        h = keras.layers.Conv2D(FILTERS[min(i, len(FILTERS) - 1)], 3, padding="same",
-                                activation="relu", name=f"conv{i + 1}",
+        h = keras.layers.Conv2D(FILTERS[min(i, len(FILTERS) - 1)], 3, strides=stride,
+                                padding="same", activation="relu", name=f"conv{i + 1}",
                                 kernel_initializer=keras.initializers.HeUniform(seed + i))(h)
-        # 'same' pooling keeps a 1x1 map at 1x1, so 8x8 inputs survive 4 layers
-        h = keras.layers.MaxPooling2D(2, padding="same", name=f"pool{i + 1}")(h)
+        if downsample == "pool":
+            # 'same' pooling keeps a 1x1 map at 1x1, so 8x8 inputs survive 4 layers
+            h = keras.layers.MaxPooling2D(2, padding="same", name=f"pool{i + 1}")(h)
     h = keras.layers.Flatten(name="flatten")(h)
     latent = keras.layers.Dense(latent_dim, activation="relu", name="latent",
                                 kernel_initializer=keras.initializers.HeUniform(seed + 100))(h)
@@ -114,8 +127,8 @@ class AhuntNet:
 
     @classmethod
     def create(cls, input_shape, n_classes, loss="softmax", learning_rate=1e-3,
-               latent_dim=64, n_conv=None, seed=0):
-        backbone = build_backbone(input_shape, latent_dim, n_conv, seed)
+               latent_dim=64, n_conv=None, seed=0, downsample="pool"):
+        backbone = build_backbone(input_shape, latent_dim, n_conv, seed, downsample)
         return cls(backbone, build_head(loss, n_classes, seed + 200), loss, learning_rate)
 
     def _assemble(self):
@@ -140,6 +153,12 @@ class AhuntNet:
     @property
     def n_classes(self):
         return self.head.units
+
+    def freeze_backbone(self):
+        """Stop the backbone from training: later training (and head growth,
+        which recompiles) only moves the head. Static active learning."""
+        self.backbone.trainable = False
+        self._assemble()  # compile again so the optimiser sees the frozen weights
 
     def add_class(self, seed):
         self.head = grown_head(self.head, self.loss, self.latent_dim, seed)

@@ -7,6 +7,7 @@ and takes each class's share from the top of its ranking.
 """
 
 import numpy as np
+from sklearn.ensemble import IsolationForest
 
 
 def uncertainty(p_c, rng=None):
@@ -35,6 +36,18 @@ def random(p_c, rng):
 STRATEGIES = {"uncertainty": uncertainty, "anomalous": anomalous, "random": random}
 
 
+def isolation_forest(features, seed):
+    """(score, outlier) of scikit-learn's isolation forest fitted on
+    ``features`` (n, ...) themselves: higher score = more isolated, and the
+    forest's own outlier threshold (``contamination='auto'``)."""
+    flat = np.asarray(features).reshape(len(features), -1)
+    forest = IsolationForest(random_state=seed).fit(flat)
+    return -forest.score_samples(flat), forest.predict(flat) == -1
+
+
+RESERVE_STRATEGIES = ("unknownness", "latent-forest")
+
+
 def split_questions(weights, n_q):
     """Split ``n_q`` questions in proportion to ``weights`` by largest
     remainder (Hamilton's method): floors first, then one more to the
@@ -61,7 +74,7 @@ def unknownness(proba, known):
 
 
 def choose_questions(proba, weights, n_q, strategy="uncertainty", known=None,
-                     exclude=(), rng=None):
+                     exclude=(), rng=None, column_scores=None):
     """Pick ``n_q`` distinct objects to show the oracle.
 
     Parameters
@@ -76,6 +89,10 @@ def choose_questions(proba, weights, n_q, strategy="uncertainty", known=None,
         Columns of classes that have examples (all columns by default).
     exclude : iterable of int
         Pool positions never to ask (already asked or labelled).
+    column_scores : dict, optional
+        Column -> score per object: that class's share goes to the highest
+        scores instead of the strategy's ranking (how a reserve-class
+        strategy such as an isolation forest on the latent space plugs in).
 
     Returns
     -------
@@ -103,11 +120,14 @@ def choose_questions(proba, weights, n_q, strategy="uncertainty", known=None,
         raise ValueError(f"{n_q} questions asked of a pool with only "
                          f"{n_objects - taken.sum()} unasked objects")
     fallback = np.argsort(-unknownness(proba, known), kind="stable")
+    column_scores = column_scores or {}
     positions, target = [], []
     for c, share in enumerate(split_questions(weights, n_q)):
         if share == 0:
             continue
-        picked = _take(rank(proba[:, c], rng), taken, share)
+        ranked = (np.argsort(-np.asarray(column_scores[c], dtype=float), kind="stable")
+                  if c in column_scores else rank(proba[:, c], rng))
+        picked = _take(ranked, taken, share)
         picked += _take(fallback, taken, share - len(picked))
         positions += picked
         target += [c] * len(picked)

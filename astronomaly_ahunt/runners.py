@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .questions import isolation_forest
+
 
 @dataclass
 class Step:
@@ -84,10 +86,9 @@ class HunterRunner:
         return (self.name,) + ((self.latent_forest,) if self.latent_forest else ())
 
     def start(self, x0, names0, seed):
-        from .baselines import freeze_backbone
         self.hunter.fit_initial(x0, names0)
         if self.frozen:
-            freeze_backbone(self.hunter)
+            self.hunter.net_.freeze_backbone()
         self.seed_ = seed
         self.round_ = 0
         self.snapshots_ = {}
@@ -106,7 +107,6 @@ class HunterRunner:
                     _by_target(hunter.question_classes_, labels, hunter.taxonomy_, known_before))
 
     def evaluate(self, x_seen):
-        from .baselines import isolation_forest
         hunter = self.hunter
         t0 = time.perf_counter()
         latent, proba = hunter.latent_and_proba(x_seen)

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from astronomaly_ahunt.benchmark import aggregate, band, load_result
-from astronomaly_ahunt.methods import DEFAULT_METHODS, METHODS, PAPER_SETTINGS, build_runners
+from astronomaly_ahunt.methods import DEFAULT_METHODS, METHODS, build_runners
+from astronomaly_ahunt.presets import PAPER_SETTINGS
 from astronomaly_ahunt.protocols import PROTOCOLS
 
 pytest.importorskip("coniferest")

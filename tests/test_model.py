@@ -28,6 +28,11 @@ def test_paper_depth_by_image_size(size, n_conv):
     assert len(convs) == n_conv
     latent, proba = net.predict(np.zeros((3, size, size, 3), np.float32))
     assert latent.shape == (3, 64) and proba.shape == (3, 2)
+    strided = AhuntNet.create((size, size, 3), 2, seed=0, downsample="stride").backbone
+    # the same depth and map sizes, with no pooling layers
+    assert [l.strides for l in strided.layers if l.name.startswith("conv")] == [(2, 2)] * n_conv
+    assert not [l for l in strided.layers if l.name.startswith("pool")]
+    assert strided.get_layer("flatten").output.shape == net.backbone.get_layer("flatten").output.shape
 
 
 def test_save_and_load_give_the_same_outputs(tmp_path):

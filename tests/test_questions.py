@@ -85,3 +85,13 @@ def test_questions_skip_excluded_objects_and_overflow_into_the_fallback():
 def test_questions_refuse_more_than_the_pool_holds():
     with pytest.raises(ValueError, match="only 5 unasked"):
         choose_questions(_pool(), [0, 0, 1, 0], 6, exclude=[0])
+
+
+def test_column_scores_replace_the_strategy_for_that_share():
+    scores = [0.1, 0.2, 0.9, 0.3, 0.8, 0.0]
+    positions, target = choose_questions(_pool(), [0, 0, 0.5, 0.5], 4, "uncertainty",
+                                         known=[0, 1, 3], column_scores={2: scores})
+    # reserve: the two highest scores (#2, #4), not the least confident (#1, #4);
+    # X by rho among p > 0.5, #2 already taken: #3, then the fill (#1)
+    assert positions.tolist() == [2, 4, 3, 1]
+    assert target.tolist() == [2, 2, 3, 3]
