@@ -8,15 +8,23 @@
   latent space (:func:`isolation_forest`, reported by the CNN's runner);
 - coniferest's AADForest and PineForest (optional: ``pip install
   coniferest``), active forests fed the same ``n_q`` oracle answers a
-  round as AHUNT, on raw pixels (:class:`ConiferestRunner`).
+  round as AHUNT, on raw pixels (:class:`ConiferestRunner`);
+- Astronomaly's own active learning, ``NeighbourScore`` (Lochner &
+  Bassett 2021), on raw pixels with an isolation forest's score as its
+  anomaly score (optional: needs Astronomaly; :class:`NeighbourScoreRunner`).
 
 The forests hear only "anomaly or not": any class outside round 0's
 normal classes is an anomaly.
 """
 
+import contextlib
+import io
+import logging
+import tempfile
 import time
 
 import numpy as np
+import pandas as pd
 from .questions import isolation_forest
 from .runners import Evaluation, Step
 
@@ -114,3 +122,102 @@ class ConiferestRunner:
         t0 = time.perf_counter()
         score = -self.model_.score_samples(_flat(x_seen))
         return {self.name: Evaluation(score, seconds=time.perf_counter() - t0)}
+
+
+class NeighbourScoreRunner:
+    """Astronomaly's ``NeighbourScore`` as an active anomaly detector, on
+    flattened pixels.
+
+    Each round it scores everything seen plus the round's new objects (an
+    isolation forest's score until the oracle has answered, then
+    NeighbourScore's ``trained_score`` with every answer so far, from that
+    score put on 0-5 by Astronomaly's ``ScoreConverter``), asks the
+    oracle about the ``n_q`` new objects that score highest, and records
+    the answers on Astronomaly's 0-5 scale: anomaly 5, normal 0.
+    """
+
+    ANOMALY, NORMAL, UNLABELLED = 5, 0, -1
+
+    def __init__(self, name="neighbourscore"):
+        from astronomaly.anomaly_detection import human_loop_learning  # noqa: F401 -- fail early
+        self.name = name
+        self.outputs = (name,)
+
+    def start(self, x0, names0, seed):
+        self.normal_ = set(np.asarray(names0).tolist())
+        self.seed_, self.round_ = seed, 0
+        self.x_ = np.zeros((0,) + (_flat(x0[:1]).shape[1],), np.float32)
+        self.labels_ = np.zeros(0, dtype=int)
+
+    def step(self, x, ids, n_q, oracle):
+        flat = _flat(x)
+        t0 = time.perf_counter()
+        n_old = len(self.x_)
+        seen = np.concatenate([self.x_, flat])
+        labels = np.concatenate([self.labels_, np.full(len(flat), self.UNLABELLED)])
+        # counted before scoring, so that evaluate() uses this same round's forest seed
+        self.round_ += 1
+        score = self._score(seen, labels)[n_old:]
+        asked_pos = np.argsort(-score, kind="stable")[:n_q]
+        asked = np.asarray(ids)[asked_pos]
+        t1 = time.perf_counter()
+        names = np.asarray(oracle(asked)).tolist()
+        labels[n_old + asked_pos] = [self.NORMAL if n in self.normal_ else self.ANOMALY
+                                     for n in names]
+        self.x_, self.labels_ = seen, labels
+        return Step(asked, t1 - t0, time.perf_counter() - t1)
+
+    def evaluate(self, x_seen):
+        t0 = time.perf_counter()
+        flat = _flat(x_seen)
+        if len(flat) != len(self.labels_):
+            raise ValueError(f"{self.name} has seen {len(self.labels_)} objects, "
+                             f"asked to score {len(flat)}")
+        score = self._score(flat, self.labels_)
+        return {self.name: Evaluation(score, seconds=time.perf_counter() - t0)}
+
+    def _score(self, flat, labels):
+        score, _ = isolation_forest(flat, self.seed_ + self.round_)
+        if not np.any(labels != self.UNLABELLED):
+            return score
+        from astronomaly.anomaly_detection.human_loop_learning import (NeighbourScore,
+                                                                       ScoreConverter)
+        features = pd.DataFrame(flat, columns=[f"pixel_{i}" for i in range(flat.shape[1])])
+        with tempfile.TemporaryDirectory(prefix="neighbourscore_") as out, _astronomaly_quiet():
+            kwargs = {"output_dir": out, "save_output": False, "force_rerun": True}
+            # NeighbourScore multiplies the score by a factor in (0, 1): on the raw forest
+            # score (a narrow band near 0.5) that swamps the forest's ranking, so it gets
+            # the 0-5 score Astronomaly's pipelines give it
+            ml_scores = ScoreConverter(lower_is_weirder=False, **kwargs).run(
+                pd.DataFrame({"score": score}))
+            ml_scores["human_label"] = labels
+            stage = NeighbourScore(**kwargs)
+            frame = stage.combine_data_frames(features, ml_scores)
+            # its RandomForestRegressor takes no seed and draws from NumPy's global
+            # generator: seed that for reproducible runs, and leave it as it was
+            state = np.random.get_state()
+            np.random.seed(self.seed_ + self.round_)
+            try:
+                trained = stage.run(frame)["trained_score"]
+            finally:
+                np.random.set_state(state)
+        return trained.to_numpy(dtype=float)
+
+
+@contextlib.contextmanager
+def _astronomaly_quiet():
+    """Keep an Astronomaly stage's progress prints out of our output, and undo
+    its hold on the root logger: it sets the level, drops handlers whose file
+    is not its own log (pytest's, say) and adds its own, which must be closed
+    before the log's folder is removed."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        for handler in root.handlers:
+            if handler not in handlers:
+                handler.close()
+        root.handlers = handlers
+        root.setLevel(level)

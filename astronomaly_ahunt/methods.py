@@ -6,7 +6,7 @@ latent space of the ``ahunt`` runner, and ``iforest-static-latent`` one on
 the frozen (round-0) latent space of the ``static-al`` runner.
 """
 
-from .baselines import ConiferestRunner, ForestRunner
+from .baselines import ConiferestRunner, ForestRunner, NeighbourScoreRunner
 from .presets import PAPER_SETTINGS, TUNED_SETTINGS
 from .runners import HunterRunner
 
@@ -24,7 +24,10 @@ STATIC = "static-al"
 # method -> the runner method that reports it
 RIDERS = {"iforest-dynamic-latent": "ahunt", "iforest-static-latent": STATIC}
 CONIFEREST = {"aadforest": "aad", "pineforest": "pine"}
-METHODS = tuple(AHUNT_VARIANTS) + (STATIC, "iforest-raw") + tuple(RIDERS) + tuple(CONIFEREST)
+# Astronomaly's own active learning; only where Astronomaly is installed
+NEIGHBOURSCORE = "neighbourscore"
+METHODS = tuple(AHUNT_VARIANTS) + (STATIC, "iforest-raw") + tuple(RIDERS) + tuple(CONIFEREST) \
+    + (NEIGHBOURSCORE,)
 DEFAULT_METHODS = ("ahunt", STATIC, "iforest-raw", "iforest-static-latent",
                    "iforest-dynamic-latent", "aadforest", "pineforest")
 
@@ -37,8 +40,17 @@ def coniferest_available():
     return True
 
 
+def astronomaly_available():
+    try:
+        from astronomaly.anomaly_detection import human_loop_learning  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def check_methods(methods):
-    """The requested method names, validated; coniferest's need the package."""
+    """The requested method names, validated; coniferest's and Astronomaly's
+    need their packages."""
     methods = list(dict.fromkeys(methods))
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
@@ -46,6 +58,10 @@ def check_methods(methods):
     if not coniferest_available() and any(m in CONIFEREST for m in methods):
         raise ValueError("aadforest and pineforest need coniferest: pip install coniferest "
                          "(or leave them out of --methods)")
+    if NEIGHBOURSCORE in methods and not astronomaly_available():
+        raise ValueError("neighbourscore needs Astronomaly: install it from a clone of "
+                         "https://github.com/MichelleLochner/astronomaly (pip install .), "
+                         "or leave it out of --methods")
     return methods
 
 
@@ -73,6 +89,8 @@ def build_runners(methods, protocol, seed, hunter_params=None, snapshot_rounds=(
                 snapshot_rounds=snapshot_rounds if owner == "ahunt" else ()))
         elif owner == "iforest-raw":
             runners.append(ForestRunner(owner))
+        elif owner == NEIGHBOURSCORE:
+            runners.append(NeighbourScoreRunner(owner))
         else:
             runners.append(ConiferestRunner(owner, CONIFEREST[owner]))
     return runners

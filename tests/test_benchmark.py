@@ -124,3 +124,11 @@ def test_static_al_moves_only_the_head(digits):
     for old, new in zip(before, static.hunter.net_.backbone.get_weights()):
         np.testing.assert_array_equal(old, new)
     assert not np.allclose(head_before, static.hunter.net_.head.get_weights()[0][:, :3])
+
+
+def test_neighbourscore_is_refused_clearly_without_astronomaly(monkeypatch):
+    from astronomaly_ahunt import methods
+    monkeypatch.setattr(methods, "astronomaly_available", lambda: False)
+    with pytest.raises(ValueError, match="neighbourscore needs Astronomaly: "):
+        methods.check_methods(["iforest-raw", "neighbourscore"])
+    assert methods.check_methods(["iforest-raw"]) == ["iforest-raw"]
