@@ -24,7 +24,7 @@ from .simulate import run_rounds
 METRICS = ("mcc_argmax", "mcc_topk", "auc", "true_candidates", "true_candidates_total",
            "seconds_per_round")
 PACKAGES = ("numpy", "scikit-learn", "tensorflow", "keras", "pandas", "coniferest",
-            "umap-learn", "astronomaly_ahunt")
+            "umap-learn", "astronomaly", "astronomaly_ahunt")
 
 
 @dataclass

@@ -28,7 +28,7 @@ CONIFEREST = {"aadforest": "aad", "pineforest": "pine"}
 NEIGHBOURSCORE = "neighbourscore"
 METHODS = tuple(AHUNT_VARIANTS) + (STATIC, "iforest-raw") + tuple(RIDERS) + tuple(CONIFEREST) \
     + (NEIGHBOURSCORE,)
-DEFAULT_METHODS = ("ahunt", STATIC, "iforest-raw", "iforest-static-latent",
+DEFAULT_METHODS = ("ahunt", "ahunt-tuned", STATIC, "iforest-raw", "iforest-static-latent",
                    "iforest-dynamic-latent", "aadforest", "pineforest")
 
 

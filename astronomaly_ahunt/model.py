@@ -137,14 +137,41 @@ class AhuntNet:
         # a new head means new variables: Adam's moments start afresh
         self.model.compile(optimizer=keras.optimizers.Adam(self.learning_rate),
                            loss=keras_loss(self.loss))
-        spec = tf.TensorSpec((None,) + tuple(self.backbone.input.shape[1:]), tf.float32)
+        # built here, outside any traced function, which may not create variables
+        self.model.optimizer.build(self.model.trainable_variables)
+        self._image_spec = tf.TensorSpec((None,) + tuple(self.backbone.input.shape[1:]),
+                                         tf.float32)
 
-        @tf.function(input_signature=[spec])
+        @tf.function(input_signature=[self._image_spec])
         def infer(x):
             z = self.backbone(x, training=False)
             return z, tf.nn.softmax(self.head(z))
 
         self._infer = infer
+        self._epochs = {}
+
+    def _epoch_function(self, batch_size):
+        """One pass over (x, targets) in batches, traced once per batch size.
+
+        The whole loop runs in the graph: driving a step at a time from
+        Python (as ``fit`` does) costs more than the step itself for a
+        network this small on a CPU.
+        """
+        if batch_size not in self._epochs:
+            model, loss_fn = self.model, self.model.loss
+            optimizer, variables = self.model.optimizer, self.model.trainable_variables
+            targets_spec = tf.TensorSpec((None, self.n_classes), tf.float32)
+
+            @tf.function(input_signature=[self._image_spec, targets_spec])
+            def epoch(x, targets):
+                for start in tf.range(0, tf.shape(x)[0], batch_size):
+                    with tf.GradientTape() as tape:
+                        loss = loss_fn(targets[start:start + batch_size],
+                                       model(x[start:start + batch_size], training=True))
+                    optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+
+            self._epochs[batch_size] = epoch
+        return self._epochs[batch_size]
 
     @property
     def latent_dim(self):
@@ -181,11 +208,12 @@ class AhuntNet:
 
     def train(self, x, y, epochs, batch_size, rng):
         """``epochs`` passes over (x, one-hot y), each in a fresh seeded order."""
-        targets = keras.utils.to_categorical(y, self.n_classes)
+        epoch = self._epoch_function(int(batch_size))
+        x = tf.convert_to_tensor(x, tf.float32)
+        targets = tf.one_hot(np.asarray(y, dtype=np.int32), self.n_classes)
         for _ in range(epochs):
-            order = rng.permutation(len(x))
-            self.model.fit(x[order], targets[order], batch_size=batch_size, epochs=1,
-                           shuffle=False, verbose=0)
+            order = tf.constant(rng.permutation(len(y)), tf.int32)
+            epoch(tf.gather(x, order), tf.gather(targets, order))
 
     def save(self, path):
         self.model.save(path)

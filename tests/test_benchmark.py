@@ -33,9 +33,10 @@ def test_every_method_and_seed_has_numbers_for_every_round(smoke):
     # all methods see the same objects: 2 rounds of 8 + 8 + 2 digits
     assert rounds.query("round == 2")["n_seen"].eq(36).all()
     assert rounds.query("round == 2")["n_anomalies_seen"].eq(4).all()
-    asking = rounds["method"].isin(["ahunt", "static-al", "aadforest", "pineforest"])
+    asking = rounds["method"].isin(["ahunt", "ahunt-tuned", "static-al", "aadforest",
+                                     "pineforest"])
     assert rounds.loc[asking, "asked"].eq(2).all() and rounds.loc[~asking, "asked"].eq(0).all()
-    cnn = rounds["method"].isin(["ahunt", "static-al"])
+    cnn = rounds["method"].isin(["ahunt", "ahunt-tuned", "static-al"])
     assert rounds.loc[cnn, "mcc_argmax"].notna().all()
     assert rounds.loc[cnn, "seconds_retrain"].gt(0).all()
     assert rounds["mcc_topk"].between(-1, 1).all() and rounds["true_candidates"].between(0, 2).all()
