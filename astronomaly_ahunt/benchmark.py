@@ -243,7 +243,7 @@ def environment(protocol, methods, seeds, hunter_params):
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             continue
-    return {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "machine": _cpu_model(),
+    return {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "machine": cpu_model(),
             "platform": platform.platform(), "cpus": os.cpu_count(),
             "python": platform.python_version(), "versions": versions,
             "protocol": json.loads(protocol.to_json()), "methods": list(methods),
@@ -252,7 +252,7 @@ def environment(protocol, methods, seeds, hunter_params):
             if sys.argv and sys.argv[0].endswith("astronomaly-ahunt") else " ".join(sys.argv)}
 
 
-def _cpu_model():
+def cpu_model():
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):

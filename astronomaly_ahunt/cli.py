@@ -23,9 +23,12 @@ def main(argv=None):
                                     "embedded (an MNIST .npz, the Fashion-MNIST folder)")
     sim.add_argument("--rounds", type=int, help="override the protocol's number of rounds")
     sim.add_argument("--questions", type=int, help="override n_q, questions per round")
-    sim.add_argument("--strategy", default="uncertainty",
-                     choices=["uncertainty", "anomalous", "random"])
+    sim.add_argument("--strategy", choices=["uncertainty", "anomalous", "random"],
+                     help="question strategy (default: the preset's, else uncertainty)")
     sim.add_argument("--loss", default="softmax", choices=["softmax", "focal", "isomax"])
+    sim.add_argument("--preset", choices=sorted(HUNTER_PRESETS), default="default",
+                     help="'tuned': our question rule and faster CNN; 'paper': the paper's "
+                          "printed training settings (see benchmarks/README.md)")
     sim.add_argument("--seed", type=int, default=0)
     sim.add_argument("--no-baseline", action="store_true",
                      help="skip the isolation forest on raw pixels")
@@ -48,14 +51,16 @@ def simulate_command(args):
     protocol = load_protocol(args.protocol).with_overrides(rounds=args.rounds, n_q=args.questions)
     data = load_dataset(protocol.dataset, args.data, protocol.image_size)
     print(f"AHUNT simulation '{protocol.name}': {protocol.description}")
+    params = {**HUNTER_PRESETS[args.preset], "loss": args.loss}
+    strategy = args.strategy or params.pop("strategy", "uncertainty")
     print(f"{protocol.rounds} rounds, {protocol.n_q} questions a round, strategy "
-          f"{args.strategy}, loss {args.loss}, seed {args.seed}; training round 0 ...",
-          flush=True)
+          f"{strategy}, loss {args.loss}, preset {args.preset}, seed {args.seed}; "
+          f"training round 0 ...", flush=True)
     from .simulate import BASELINES, simulate  # imports TensorFlow: after the cheap checks
 
-    result = simulate(protocol, data, strategy=args.strategy, seed=args.seed,
+    result = simulate(protocol, data, strategy=strategy, seed=args.seed,
                       baselines=() if args.no_baseline else BASELINES,
-                      hunter_params={"loss": args.loss}, progress=_print_round)
+                      hunter_params=params, progress=_print_round)
     paths = result.save(args.output_dir)
     print(_summary_text(result.summary, paths))
     return 0

@@ -137,7 +137,10 @@ class AhuntFeatures(PipelineStage):
                   f"{hunter.round_} with {len(hunter.labels_)} labelled objects")
             return AhuntSession(hunter, ids, images, directory, self.label_mapping)
         hunter = self.hunter if self.hunter is not None else Hunter(random_state=self.random_state)
-        hunter.fit_initial(*self._round0(ids, images))
+        x0, y0, ids0 = self._round0(ids, images)
+        # round-0 objects are also in the pool: with their ids, one the user
+        # labels later stops training as a round-0 normal
+        hunter.fit_initial(x0, y0, ids=ids0)
         session = AhuntSession(hunter, ids, images, directory, self.label_mapping)
         session.save()
         return session
@@ -145,11 +148,12 @@ class AhuntFeatures(PipelineStage):
     def _round0(self, ids, images):
         if self.known_labels is not None:
             known = pd.Series(self.known_labels)
-            return images[positions(ids, known.index)], known.astype(str).to_numpy()
+            where = positions(ids, known.index)
+            return images[where], known.astype(str).to_numpy(), np.asarray(ids)[where]
         rng = np.random.default_rng(self.random_state)
         n = min(self.n_initial, len(ids))
         where = np.sort(rng.choice(len(ids), size=n, replace=False))
         print(f"AhuntFeatures: no known_labels given: round 0 learns one class "
               f"'{NORMAL_CLASS}' from {n} objects drawn at random; the reserve class "
               f"stands for everything unlike them until you label anomalies")
-        return images[where], np.full(n, NORMAL_CLASS)
+        return images[where], np.full(n, NORMAL_CLASS), np.asarray(ids)[where]

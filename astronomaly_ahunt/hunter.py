@@ -79,6 +79,8 @@ class Hunter:
         Retrains done since ``fit_initial`` (0 after it).
     labels_ : dict
         Object id -> class name for every oracle answer.
+    initial_ids_ : list or None
+        Ids of the round-0 objects, when ``fit_initial`` was given them.
     asked_ : list
         Every id asked, in order.
     question_classes_ : list of str
@@ -106,13 +108,19 @@ class Hunter:
         self.random_state = random_state
 
     # -- round 0 -----------------------------------------------------------
-    def fit_initial(self, x, y):
-        """Train on the labelled normal classes: images ``x``, class names ``y``."""
+    def fit_initial(self, x, y, ids=None):
+        """Train on the labelled normal classes: images ``x``, class names ``y``.
+
+        ``ids`` name the round-0 objects when they can come back in a pool
+        (one survey, ids as in ``ask``): an object the oracle labels later
+        then trains under its new label only, not also as a round-0 normal.
+        """
         self._check_params()
         x = check_images(x)
         y = np.asarray(y).astype(str)
         if y.shape != (len(x),):
             raise ValueError(f"y must hold one label per image: {len(x)} images, y of shape {y.shape}")
+        self.initial_ids_ = None if ids is None else check_ids(ids, len(x)).tolist()
         self.rng_ = np.random.default_rng(self.random_state)
         self.input_shape_ = x.shape[1:]
         self.taxonomy_ = Taxonomy(list(dict.fromkeys(y)), reserve=self.reserve,
@@ -234,13 +242,18 @@ class Hunter:
         self.net_.train(x, y, epochs, self.batch_size, self.rng_)
 
     def training_data(self):
-        """Round-0 examples followed by the oracle's, labels as class indices."""
+        """Round-0 examples followed by the oracle's, labels as class indices;
+        a round-0 object the oracle has labelled appears once, as the oracle's."""
         if not self.labels_:
             return self.x0_, self.y0_
+        x0, y0 = self.x0_, self.y0_
+        if self.initial_ids_ is not None:
+            keep = np.array([i not in self.labels_ for i in self.initial_ids_], dtype=bool)
+            x0, y0 = x0[keep], y0[keep]
         ids = list(self.labels_)
         x = np.stack([self._images[i] for i in ids])
         y = np.array([self.taxonomy_.index(self.labels_[i]) for i in ids])
-        return np.concatenate([self.x0_, x]), np.concatenate([self.y0_, y])
+        return np.concatenate([x0, x]), np.concatenate([y0, y])
 
     # -- what the model says -----------------------------------------------
     def latent_and_proba(self, x):
@@ -308,7 +321,7 @@ class Hunter:
         with open(directory / data_file, "wb") as f:
             np.savez(f, x0=self.x0_, y0=self.y0_, images=images)
         state = {"params": self._params_for_json(), "taxonomy": self.taxonomy_.to_dict(),
-                 "round": self.round_, "labelled_ids": ids,
+                 "round": self.round_, "labelled_ids": ids, "initial_ids": self.initial_ids_,
                  "labels": [self.labels_[i] for i in ids], "asked": self.asked_,
                  "model_file": model_file, "data_file": data_file,
                  "rng_state": self.rng_.bit_generator.state}
@@ -343,6 +356,8 @@ class Hunter:
         hunter.input_shape_ = tuple(hunter.net_.backbone.input.shape[1:])
         with np.load(directory / state["data_file"]) as data:
             hunter.x0_, hunter.y0_, images = data["x0"], data["y0"], data["images"]
+        initial = state.get("initial_ids")
+        hunter.initial_ids_ = None if initial is None else [_json_id(i) for i in initial]
         ids = [_json_id(i) for i in state["labelled_ids"]]
         hunter.labels_ = dict(zip(ids, state["labels"]))
         hunter._images = dict(zip(ids, images))

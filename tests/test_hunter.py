@@ -99,3 +99,19 @@ def test_latent_forest_reserve_questions_go_to_isolated_objects(round0, pool):
     assert odd_asked(reserve_strategy="latent-forest") >= 5 > 2 >= odd_asked()
     with pytest.raises(ValueError, match="unknown reserve_strategy 'forest'"):
         small_hunter(reserve_strategy="forest").fit_initial(*round0)
+
+
+def test_a_round0_object_labelled_later_trains_once_under_its_new_label(tmp_path, round0):
+    from astronomaly_ahunt import Hunter
+    x0, y0 = round0
+    ids0 = [f"obj{i}" for i in range(len(x0))]
+    hunter = small_hunter(initial_epochs=1).fit_initial(x0, y0, ids=ids0)
+    # obj3 was a round-0 '0'; the oracle calls it a '2', and one new object a '1'
+    hunter.tell(["obj3", "new"], ["2", "1"], x=x0[[3, 50]])
+    hunter.save(tmp_path)
+    for h in (hunter, Hunter.load(tmp_path)):
+        x, y = h.training_data()
+        names = np.array(h.taxonomy_.classes)[y]
+        assert len(x) == len(x0) + 1
+        assert (names == "2").sum() == 1 and (names == "0").sum() == (y0 == "0").sum() - 1
+        assert (names == "1").sum() == (y0 == "1").sum() + 1
