@@ -14,7 +14,7 @@ case "${1:-all}" in
     run first-radio first-radio --seeds 10
     run digits digits --seeds 10 ;;&
   extra|all)
-    run fmnist-two-anomalies fmnist-two-anomalies --seeds 2 \
+    run fmnist-two-anomalies fmnist-two-anomalies --seeds 3 \
         --methods ahunt ahunt-tuned static-al iforest-raw iforest-dynamic-latent
     run digits-variants digits --seeds 3 \
         --methods ahunt ahunt-anomalous ahunt-random ahunt-focal ahunt-isomax ahunt-paper
