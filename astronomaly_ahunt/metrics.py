@@ -6,7 +6,11 @@ from sklearn.metrics import matthews_corrcoef
 
 def mcc(truth, predicted):
     """Matthews correlation coefficient of two boolean arrays (0 when either is constant)."""
-    return float(matthews_corrcoef(np.asarray(truth, bool), np.asarray(predicted, bool)))
+    truth, predicted = np.asarray(truth, bool), np.asarray(predicted, bool)
+    # scikit-learn returns 0 too, but warns on every round before an anomaly class shows up
+    if len(np.unique(truth)) < 2 or len(np.unique(predicted)) < 2:
+        return 0.0
+    return float(matthews_corrcoef(truth, predicted))
 
 
 def top_k(score, k):
