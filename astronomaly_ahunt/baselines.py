@@ -25,6 +25,7 @@ import time
 
 import numpy as np
 import pandas as pd
+
 from .questions import isolation_forest
 from .runners import Evaluation, Step
 
@@ -54,7 +55,19 @@ class ForestRunner:
         return {self.name: Evaluation(score, decision, seconds=time.perf_counter() - t0)}
 
 
-class ConiferestRunner:
+class _AskingRunner:
+    """What every baseline that asks the oracle keeps: round 0's normal class
+    names (anything else is an anomaly), the pixels seen and one answer per
+    object seen."""
+
+    def start(self, x0, names0, seed):
+        self.normal_ = set(np.asarray(names0).tolist())
+        self.seed_, self.round_ = seed, 0
+        self.x_ = np.zeros((0,) + (_flat(x0[:1]).shape[1],), np.float32)
+        self.labels_ = np.zeros(0, dtype=int)
+
+
+class ConiferestRunner(_AskingRunner):
     """coniferest's AADForest or PineForest as an active anomaly detector.
 
     Each round it scores the new objects with last round's forest, asks
@@ -76,11 +89,7 @@ class ConiferestRunner:
         self.outputs = (name,)
 
     def start(self, x0, names0, seed):
-        self.normal_ = set(np.asarray(names0).tolist())
-        self.seed_, self.round_ = seed, 0
-        self.x_ = np.zeros((0,) + (_flat(x0[:1]).shape[1],), np.float32)
-        self.labels_ = np.zeros(0, dtype=int)
-        self.ids_ = np.zeros(0, dtype=int)
+        super().start(x0, names0, seed)
         self.model_ = None
 
     def step(self, x, ids, n_q, oracle):
@@ -124,7 +133,7 @@ class ConiferestRunner:
         return {self.name: Evaluation(score, seconds=time.perf_counter() - t0)}
 
 
-class NeighbourScoreRunner:
+class NeighbourScoreRunner(_AskingRunner):
     """Astronomaly's ``NeighbourScore`` as an active anomaly detector, on
     flattened pixels.
 
@@ -142,12 +151,6 @@ class NeighbourScoreRunner:
         from astronomaly.anomaly_detection import human_loop_learning  # noqa: F401 -- fail early
         self.name = name
         self.outputs = (name,)
-
-    def start(self, x0, names0, seed):
-        self.normal_ = set(np.asarray(names0).tolist())
-        self.seed_, self.round_ = seed, 0
-        self.x_ = np.zeros((0,) + (_flat(x0[:1]).shape[1],), np.float32)
-        self.labels_ = np.zeros(0, dtype=int)
 
     def step(self, x, ids, n_q, oracle):
         flat = _flat(x)

@@ -115,7 +115,7 @@ def _add_benchmark_parser(commands):
     bench.add_argument("--preset", choices=sorted(HUNTER_PRESETS), default="default",
                        help="settings for every AHUNT method on top of its own: 'paper' is the "
                             "paper's printed training (Adam 1e-5, 3 epochs a round), 'tuned' "
-                            "our question rule (see the ahunt-tuned method)")
+                            "our question rule and faster CNN (the ahunt-tuned method)")
     bench.add_argument("--latent-map", choices=["umap", "pca"], default="umap",
                        help="2-d map of Fig. 1 (UMAP falls back to PCA without umap-learn)")
     bench.add_argument("--output-dir", default="ahunt_benchmark")

@@ -56,7 +56,8 @@ class Hunter:
         Conv layers; by default 4 below 64 px, 6 from 64 px (the paper's choice).
     downsample : {'pool', 'stride'}
         Max pooling after each convolution (the paper) or strided
-        convolutions, about half the training cost on a CPU.
+        convolutions, about a third of the training time on a CPU
+        (benchmarks/results/training-speed.md).
     augmentation : Augmentation or {'mnist', 'galaxy', 'none'}
         Limits of the class-balancing augmentation.
     max_per_class : int or None
@@ -89,8 +90,8 @@ class Hunter:
 
     def __init__(self, strategy="uncertainty", loss="softmax", learning_rate=1e-3, epochs=3,
                  initial_epochs=5, batch_size=32, latent_dim=64, n_conv=None,
-                 downsample="pool", augmentation="mnist", max_per_class=None, interest=None, reserve="reserve",
-                 reserve_strategy=None, random_state=None):
+                 downsample="pool", augmentation="mnist", max_per_class=None, interest=None,
+                 reserve="reserve", reserve_strategy=None, random_state=None):
         self.strategy = strategy
         self.reserve_strategy = reserve_strategy
         self.loss = loss
@@ -334,7 +335,8 @@ class Hunter:
     def _params_for_json(self):
         params = {k: getattr(self, k) for k in
                   ("strategy", "loss", "learning_rate", "epochs", "initial_epochs", "batch_size",
-                   "latent_dim", "n_conv", "downsample", "max_per_class", "reserve", "reserve_strategy")}
+                   "latent_dim", "n_conv", "downsample", "max_per_class", "reserve",
+                   "reserve_strategy")}
         if not isinstance(self.strategy, str):
             raise TypeError("a Hunter with a custom strategy function cannot be saved")
         aug = self.augmentation_

@@ -6,6 +6,8 @@ latent space of the ``ahunt`` runner, and ``iforest-static-latent`` one on
 the frozen (round-0) latent space of the ``static-al`` runner.
 """
 
+import importlib
+
 from .baselines import ConiferestRunner, ForestRunner, NeighbourScoreRunner
 from .presets import PAPER_SETTINGS, TUNED_SETTINGS
 from .runners import HunterRunner
@@ -32,20 +34,20 @@ DEFAULT_METHODS = ("ahunt", "ahunt-tuned", STATIC, "iforest-raw", "iforest-stati
                    "iforest-dynamic-latent", "aadforest", "pineforest")
 
 
-def coniferest_available():
+def _importable(module):
     try:
-        import coniferest  # noqa: F401
+        importlib.import_module(module)
     except ImportError:
         return False
     return True
+
+
+def coniferest_available():
+    return _importable("coniferest")
 
 
 def astronomaly_available():
-    try:
-        from astronomaly.anomaly_detection import human_loop_learning  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return _importable("astronomaly.anomaly_detection.human_loop_learning")
 
 
 def check_methods(methods):

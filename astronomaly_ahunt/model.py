@@ -30,8 +30,8 @@ def build_backbone(input_shape, latent_dim=64, n_conv=None, seed=0, downsample="
 
     ``downsample='pool'`` follows each convolution with 2x2 max pooling (the
     paper); 'stride' lets each convolution take strides of 2 instead (an
-    all-convolutional net), which halves the cost of a retrain on a CPU,
-    where the full-resolution first convolution and its pooling cost most.
+    all-convolutional net), about a third of the time of a retrain on a
+    CPU, where the full-resolution first convolution and its pooling cost most.
     """
     if downsample not in DOWNSAMPLING:
         raise ValueError(f"unknown downsample {downsample!r}; choose one of {DOWNSAMPLING}")
