@@ -1,17 +1,24 @@
 """AHUNT for Astronomaly: anomaly hunting with a latent space that evolves
-with the oracle's labels (Vafaei Sadr, Bassett & Sekyi)."""
+with the oracle's labels (Vafaei Sadr, Bassett & Sekyi).
 
-from .augmentation import GALAXY, MNIST_LIKE, Augmentation, balance
-from .hunter import Hunter
-from .questions import STRATEGIES, choose_questions, split_questions
-from .taxonomy import ByDiscoveryCount, FixedInterest, NewestAnomaly, Taxonomy
-from .anomaly_detection import AhuntScore
-from .feature_extraction import AhuntFeatures
-from .human_loop_learning import AhuntActiveLearning
-from .label_mapping import LabelMapping
-from .pipeline import ahunt_pipeline
+Three parts: :mod:`.engine` (the CNN, questions, taxonomy, the ask/tell
+``Hunter``; no Astronomaly), :mod:`.stages` (Astronomaly pipeline stages
+built on the engine) and :mod:`.experiments` (protocols, baselines,
+benchmark, comparison).
+"""
+
+from .engine.augmentation import GALAXY, MNIST_LIKE, Augmentation, balance
+from .engine.hunter import Hunter
+from .engine.questions import STRATEGIES, choose_questions, split_questions
+from .engine.taxonomy import ByDiscoveryCount, FixedInterest, NewestAnomaly, Taxonomy
+from .stages.anomaly_detection import AhuntScore
+from .stages.feature_extraction import AhuntFeatures
+from .stages.human_loop_learning import AhuntActiveLearning
+from .stages.image_folder import image_folder
+from .stages.label_mapping import LabelMapping
+from .stages.pipeline import ahunt_pipeline
 
 __all__ = ["AhuntActiveLearning", "AhuntFeatures", "AhuntScore", "Augmentation",
            "ByDiscoveryCount", "FixedInterest", "GALAXY", "Hunter", "LabelMapping", "MNIST_LIKE",
            "NewestAnomaly", "STRATEGIES", "Taxonomy", "ahunt_pipeline", "balance",
-           "choose_questions", "split_questions"]
+           "choose_questions", "image_folder", "split_questions"]

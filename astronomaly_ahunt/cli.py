@@ -4,8 +4,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import compare
-from .presets import HUNTER_PRESETS
+from .experiments import compare
+from .engine.presets import HUNTER_PRESETS
 
 DEFAULT_OUTPUT = "ahunt_output"
 
@@ -45,8 +45,8 @@ def main(argv=None):
 
 
 def simulate_command(args):
-    from .datasets import load_dataset
-    from .protocols import load_protocol
+    from .experiments.datasets import load_dataset
+    from .experiments.protocols import load_protocol
 
     protocol = load_protocol(args.protocol).with_overrides(rounds=args.rounds, n_q=args.questions)
     data = load_dataset(protocol.dataset, args.data, protocol.image_size)
@@ -56,7 +56,7 @@ def simulate_command(args):
     print(f"{protocol.rounds} rounds, {protocol.n_q} questions a round, strategy "
           f"{strategy}, loss {args.loss}, preset {args.preset}, seed {args.seed}; "
           f"training round 0 ...", flush=True)
-    from .simulate import BASELINES, simulate  # imports TensorFlow: after the cheap checks
+    from .experiments.simulate import BASELINES, simulate  # imports TensorFlow: after the cheap checks
 
     result = simulate(protocol, data, strategy=strategy, seed=args.seed,
                       baselines=() if args.no_baseline else BASELINES,
@@ -95,7 +95,7 @@ def _summary_text(s, paths):
 
 
 def _add_benchmark_parser(commands):
-    from .methods import DEFAULT_METHODS, METHODS
+    from .experiments.methods import DEFAULT_METHODS, METHODS
     bench = commands.add_parser(
         "benchmark", help="compare methods over several seeds on the same rounds",
         description="Run METHODS for each seed on the same rounds of PROTOCOL; write per-run "
@@ -123,9 +123,9 @@ def _add_benchmark_parser(commands):
 
 
 def benchmark_command(args):
-    from .datasets import load_dataset
-    from .methods import check_methods
-    from .protocols import load_protocol
+    from .experiments.datasets import load_dataset
+    from .experiments.methods import check_methods
+    from .experiments.protocols import load_protocol
 
     protocol = load_protocol(args.protocol).with_overrides(rounds=args.rounds, n_q=args.questions)
     methods = check_methods(args.methods)
@@ -133,7 +133,7 @@ def benchmark_command(args):
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     print(f"benchmark '{protocol.name}': {', '.join(methods)}; seeds {seeds[0]}..{seeds[-1]}, "
           f"{protocol.rounds} rounds, n_q {protocol.n_q}, preset {args.preset}", flush=True)
-    from .benchmark import run_benchmark  # imports TensorFlow: after the cheap checks
+    from .experiments.benchmark import run_benchmark  # imports TensorFlow: after the cheap checks
 
     result = run_benchmark(protocol, data, methods, seeds,
                            hunter_params=HUNTER_PRESETS[args.preset],

@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from astronomaly_ahunt.benchmark import band, environment
-from astronomaly_ahunt.datasets import load_dataset
-from astronomaly_ahunt.metrics import mcc, top_k
-from astronomaly_ahunt.protocols import load_protocol
-from astronomaly_ahunt.simulate import draw_rounds
+from astronomaly_ahunt.experiments.benchmark import band, environment
+from astronomaly_ahunt.experiments.datasets import load_dataset
+from astronomaly_ahunt.experiments.metrics import mcc, top_k
+from astronomaly_ahunt.experiments.protocols import load_protocol
+from astronomaly_ahunt.experiments.simulate import draw_rounds
 
 
 def reference_runs(protocol, data, seeds, n_anomalies, epochs):

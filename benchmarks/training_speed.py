@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from astronomaly_ahunt.benchmark import cpu_model
-from astronomaly_ahunt.model import AhuntNet
+from astronomaly_ahunt.experiments.benchmark import cpu_model
+from astronomaly_ahunt.engine.model import AhuntNet
 
 CONFIGS = [("fit", "pool", 32), ("loop", "pool", 32), ("fit", "stride", 32),
            ("loop", "stride", 32), ("fit", "stride", 64), ("loop", "stride", 64)]

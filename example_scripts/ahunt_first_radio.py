@@ -12,12 +12,9 @@ an FRI, 1 for an FRII, 5 for anything bent or otherwise worth a look.
 import os
 from pathlib import Path
 
-from astronomaly_ahunt import Hunter
-from astronomaly_ahunt.datasets import load_first
-from astronomaly_ahunt.example_data import read_catalogue, write_cutouts
-from astronomaly_ahunt.image_folder import image_folder
-from astronomaly_ahunt.label_mapping import LabelMapping
-from astronomaly_ahunt.pipeline import ahunt_pipeline
+from astronomaly_ahunt import Hunter, LabelMapping, ahunt_pipeline, image_folder
+from astronomaly_ahunt.experiments.datasets import load_first
+from astronomaly_ahunt.experiments.example_data import read_catalogue, write_cutouts
 
 SEED = int(os.environ.get("AHUNT_SEED", 0))
 HERE = Path(__file__).resolve().parent.parent / "ahunt_output"

@@ -6,7 +6,7 @@ Set the constants below, then serve it with Astronomaly's frontend::
 
 With no catalogue, round 0 learns a single 'normal' class from a random
 sample of the cutouts. Buttons 0-2 mark boring objects, 3-5 ever more
-interesting ones (see ``astronomaly_ahunt.label_mapping``). Keep every path
+interesting ones (see ``astronomaly_ahunt.stages.label_mapping``). Keep every path
 free of '-': Astronomaly's cache check splits its log lines on it.
 """
 
@@ -14,10 +14,7 @@ import os
 
 import pandas as pd
 
-from astronomaly_ahunt import Hunter
-from astronomaly_ahunt.image_folder import image_folder
-from astronomaly_ahunt.label_mapping import LabelMapping
-from astronomaly_ahunt.pipeline import ahunt_pipeline
+from astronomaly_ahunt import Hunter, LabelMapping, ahunt_pipeline, image_folder
 
 IMAGE_DIR = os.path.join(os.getcwd(), "example_data", "cutouts")
 OUTPUT_DIR = os.environ.get("AHUNT_OUTPUT_DIR",

@@ -19,8 +19,8 @@ from astronomaly.postprocessing import scaling
 from astronomaly.preprocessing import image_preprocessing
 from astronomaly.dimensionality_reduction import pca
 
-from astronomaly_ahunt.example_data import write_digits_cutouts
-from astronomaly_ahunt.session import with_saved_labels
+from astronomaly_ahunt.experiments.example_data import write_digits_cutouts
+from astronomaly_ahunt.stages.session import with_saved_labels
 
 # Astronomaly's power spectrum still uses np.int, which numpy 2 removed
 np.int = int

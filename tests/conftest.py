@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from astronomaly_ahunt.datasets import load_digits_images
+from astronomaly_ahunt.experiments.datasets import load_digits_images
 
 
 @pytest.fixture(scope="session")

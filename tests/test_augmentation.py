@@ -1,6 +1,6 @@
 import numpy as np
 
-from astronomaly_ahunt.augmentation import MNIST_LIKE, PRESETS, balance
+from astronomaly_ahunt.engine.augmentation import MNIST_LIKE, PRESETS, balance
 
 
 def test_balance_brings_every_class_to_the_largest_and_keeps_labels(digits):

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astronomaly_ahunt.benchmark import aggregate, band, load_result
-from astronomaly_ahunt.methods import DEFAULT_METHODS, METHODS, build_runners
-from astronomaly_ahunt.presets import PAPER_SETTINGS
-from astronomaly_ahunt.protocols import PROTOCOLS
+from astronomaly_ahunt.experiments.benchmark import aggregate, band, load_result
+from astronomaly_ahunt.experiments.methods import DEFAULT_METHODS, METHODS, build_runners
+from astronomaly_ahunt.engine.presets import PAPER_SETTINGS
+from astronomaly_ahunt.experiments.protocols import PROTOCOLS
 
 pytest.importorskip("coniferest")
 
@@ -15,7 +15,7 @@ pytest.importorskip("coniferest")
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory, digits):
     """Every default method, 2 seeds, 2 short rounds of the digits protocol."""
-    from astronomaly_ahunt.benchmark import run_benchmark
+    from astronomaly_ahunt.experiments.benchmark import run_benchmark
     out = tmp_path_factory.mktemp("bench")
     protocol = PROTOCOLS["digits"].with_overrides(rounds=2)
     result = run_benchmark(protocol, digits, DEFAULT_METHODS, [0, 1],
@@ -96,8 +96,8 @@ def test_variants_and_riders_build_the_runners_they_need():
 @pytest.mark.skipif(importlib.util.find_spec("firstgalaxydata") is None,
                     reason="firstgalaxydata (optional, non-commercial images) not installed")
 def test_first_radio_galaxies_load_offline_and_fit_their_protocol():
-    from astronomaly_ahunt.datasets import load_first
-    from astronomaly_ahunt.simulate import draw_rounds
+    from astronomaly_ahunt.experiments.datasets import load_first
+    from astronomaly_ahunt.experiments.simulate import draw_rounds
     data = load_first(size=32)
     assert data.x.shape == (2158, 32, 32, 1) and 0 <= data.x.min() and data.x.max() <= 1
     assert np.bincount(data.y).tolist() == [495, 924, 391, 348]
@@ -113,7 +113,7 @@ def test_cli_benchmark_rejects_unknown_methods(capsys):
 
 
 def test_static_al_moves_only_the_head(digits):
-    from astronomaly_ahunt.simulate import draw_rounds
+    from astronomaly_ahunt.experiments.simulate import draw_rounds
     protocol = PROTOCOLS["digits"]
     static, = build_runners(["static-al"], protocol, 0, {"epochs": 1, "initial_epochs": 1})
     initial, rounds = draw_rounds(protocol, digits, np.random.default_rng(0))
@@ -128,7 +128,7 @@ def test_static_al_moves_only_the_head(digits):
 
 
 def test_neighbourscore_is_refused_clearly_without_astronomaly(monkeypatch):
-    from astronomaly_ahunt import methods
+    from astronomaly_ahunt.experiments import methods
     monkeypatch.setattr(methods, "astronomaly_available", lambda: False)
     with pytest.raises(ValueError, match="neighbourscore needs Astronomaly: "):
         methods.check_methods(["iforest-raw", "neighbourscore"])

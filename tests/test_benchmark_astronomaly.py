@@ -7,9 +7,9 @@ import tempfile
 import numpy as np
 import pytest
 
-from astronomaly_ahunt.methods import build_runners
-from astronomaly_ahunt.protocols import PROTOCOLS
-from astronomaly_ahunt.simulate import draw_rounds, run_rounds
+from astronomaly_ahunt.experiments.methods import build_runners
+from astronomaly_ahunt.experiments.protocols import PROTOCOLS
+from astronomaly_ahunt.experiments.simulate import draw_rounds, run_rounds
 
 pytest.importorskip("astronomaly")
 

@@ -3,8 +3,8 @@ import gzip
 import numpy as np
 import pytest
 
-from astronomaly_ahunt.datasets import load_dataset, load_fashion_mnist, load_npz
-from astronomaly_ahunt.protocols import PROTOCOLS, load_protocol
+from astronomaly_ahunt.experiments.datasets import load_dataset, load_fashion_mnist, load_npz
+from astronomaly_ahunt.experiments.protocols import PROTOCOLS, load_protocol
 
 
 def _write_idx(path, array):
@@ -43,7 +43,7 @@ def test_npz_in_keras_layout_is_pooled_and_scaled(tmp_path):
 
 
 def test_protocols_fit_their_default_data_and_files_load(tmp_path, digits):
-    from astronomaly_ahunt.simulate import draw_rounds
+    from astronomaly_ahunt.experiments.simulate import draw_rounds
     protocol = PROTOCOLS["digits"]
     initial, rounds = draw_rounds(protocol, digits, np.random.default_rng(0))
     assert np.bincount(digits.y[initial]).tolist() == [40, 60]

@@ -2,7 +2,7 @@ import warnings
 
 import numpy as np
 
-from astronomaly_ahunt.metrics import mcc, top_k
+from astronomaly_ahunt.experiments.metrics import mcc, top_k
 
 
 def test_mcc_values_and_no_warning_before_any_anomaly():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from astronomaly_ahunt.model import AhuntNet
+from astronomaly_ahunt.engine.model import AhuntNet
 
 
 @pytest.mark.parametrize("loss", ["softmax", "focal", "isomax"])

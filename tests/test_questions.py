@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from astronomaly_ahunt.questions import (anomalous, choose_questions, random, split_questions,
+from astronomaly_ahunt.engine.questions import (anomalous, choose_questions, random, split_questions,
                                          uncertainty)
 
 

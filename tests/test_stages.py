@@ -12,7 +12,7 @@ N_Q = 10
 
 @pytest.fixture(scope="module")
 def cutouts(tmp_path_factory):
-    from astronomaly_ahunt.example_data import write_digits_cutouts
+    from astronomaly_ahunt.experiments.example_data import write_digits_cutouts
     # 8 px cutouts keep the CNN small: 360 normal 0s and 1s, 12 anomalous 2s
     return write_digits_cutouts(tmp_path_factory.mktemp("digits"), n_anomalies=12, size=8)
 
@@ -23,10 +23,10 @@ def truth(cutouts):
 
 
 def build(cutouts, output_dir):
-    from astronomaly_ahunt.example_data import read_catalogue
-    from astronomaly_ahunt.image_folder import ImageFolderDataset
-    from astronomaly_ahunt.label_mapping import LabelMapping
-    from astronomaly_ahunt.pipeline import ahunt_pipeline
+    from astronomaly_ahunt.experiments.example_data import read_catalogue
+    from astronomaly_ahunt.stages.image_folder import ImageFolderDataset
+    from astronomaly_ahunt.stages.label_mapping import LabelMapping
+    from astronomaly_ahunt.stages.pipeline import ahunt_pipeline
     dataset = ImageFolderDataset(directory=str(cutouts / "images"), output_dir=str(output_dir))
     mapping = LabelMapping({0: ("0", "normal", 0), 1: ("1", "normal", 0)})
     return ahunt_pipeline(dataset, str(output_dir), known_labels=read_catalogue(cutouts),
@@ -36,7 +36,7 @@ def build(cutouts, output_dir):
 @pytest.fixture(scope="module")
 def replayed(cutouts, truth, tmp_path_factory):
     """Two rounds of ten labels, as a person would give them on the page."""
-    from astronomaly_ahunt.frontend_replay import FrontendReplay
+    from astronomaly_ahunt.stages.frontend_replay import FrontendReplay
     out = tmp_path_factory.mktemp("session")
     pipeline = build(cutouts, out)
     page = FrontendReplay(pipeline)
@@ -132,9 +132,9 @@ def test_bad_inputs_name_the_problem_and_change_nothing(replayed):
 
 
 def test_unreadable_and_nan_cutouts_are_reported_not_fatal(cutouts, tmp_path, capsys):
-    from astronomaly_ahunt.astronomaly_compat import FallbackDataset
-    from astronomaly_ahunt.feature_extraction import AhuntFeatures
-    from astronomaly_ahunt.image_folder import ImageFolderDataset
+    from astronomaly_ahunt.stages.astronomaly_compat import FallbackDataset
+    from astronomaly_ahunt.stages.feature_extraction import AhuntFeatures
+    from astronomaly_ahunt.stages.image_folder import ImageFolderDataset
     folder = tmp_path / "imgs"
     folder.mkdir()
     for i, src in enumerate(sorted((cutouts / "images").iterdir())[:40]):
@@ -169,7 +169,7 @@ def test_unreadable_and_nan_cutouts_are_reported_not_fatal(cutouts, tmp_path, ca
 
 def test_a_server_killed_during_retrain_resumes_every_label_and_the_round(cutouts, truth,
                                                                           tmp_path):
-    from astronomaly_ahunt.frontend_replay import FrontendReplay
+    from astronomaly_ahunt.stages.frontend_replay import FrontendReplay
     page = FrontendReplay(build(cutouts, tmp_path))
     first = page.next_unlabelled(6)
     for obj in first:

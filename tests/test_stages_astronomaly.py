@@ -14,9 +14,9 @@ pytest.importorskip("astronomaly")
 SCRIPT = """
 from astronomaly.data_management.image_reader import ImageThumbnailsDataset
 from astronomaly_ahunt import Hunter
-from astronomaly_ahunt.example_data import read_catalogue
-from astronomaly_ahunt.label_mapping import LabelMapping
-from astronomaly_ahunt.pipeline import ahunt_pipeline
+from astronomaly_ahunt.experiments.example_data import read_catalogue
+from astronomaly_ahunt.stages.label_mapping import LabelMapping
+from astronomaly_ahunt.stages.pipeline import ahunt_pipeline
 
 def run_pipeline():
     dataset = ImageThumbnailsDataset(directory={images!r}, output_dir={out!r})
@@ -39,7 +39,7 @@ def workdir():
 def test_real_controller_labels_retrains_and_resumes(workdir):
     from astronomaly.base.base_pipeline import PipelineStage
     from astronomaly.frontend.interface import Controller
-    from astronomaly_ahunt.example_data import write_digits_cutouts
+    from astronomaly_ahunt.experiments.example_data import write_digits_cutouts
 
     data = write_digits_cutouts(workdir / "data", n_anomalies=12, size=8)
     truth = pd.read_csv(data / "truth.csv", index_col=0)["label"]

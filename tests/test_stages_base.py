@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astronomaly_ahunt.astronomaly_compat import FallbackPipelineStage
-from astronomaly_ahunt.label_mapping import LabelMapping
-from astronomaly_ahunt.taxonomy import Taxonomy
+from astronomaly_ahunt.stages.astronomaly_compat import FallbackPipelineStage
+from astronomaly_ahunt.stages.label_mapping import LabelMapping
+from astronomaly_ahunt.engine.taxonomy import Taxonomy
 
 
 def test_default_mapping_makes_0_to_2_boring_and_3_to_5_ever_more_interesting():

@@ -5,14 +5,14 @@ import textwrap
 import pandas as pd
 import pytest
 
-from astronomaly_ahunt.compare import MissingAstronomaly, compare, summary_table
+from astronomaly_ahunt.experiments.compare import MissingAstronomaly, compare, summary_table
 
 # A pipeline whose Retrain ranks objects by the id's number: it finds the
 # interesting objects (ids 20-29) only after the first round.
 SCRIPT = """
 import os
 import pandas as pd
-from astronomaly_ahunt.astronomaly_compat import FallbackPipelineStage
+from astronomaly_ahunt.stages.astronomaly_compat import FallbackPipelineStage
 
 OUTPUT_DIR = os.environ["AHUNT_OUTPUT_DIR"]
 

@@ -1,6 +1,6 @@
 import pytest
 
-from astronomaly_ahunt.taxonomy import ByDiscoveryCount, Taxonomy
+from astronomaly_ahunt.engine.taxonomy import ByDiscoveryCount, Taxonomy
 
 
 def test_default_interest_moves_from_reserve_to_the_newest_anomaly():

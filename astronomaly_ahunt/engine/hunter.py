@@ -13,14 +13,11 @@ stage and a notebook drive the same engine the same way::
     ranking = np.argsort(-hunter.score(x_all))
 """
 
-import json
-import os
-from pathlib import Path
-
 import numpy as np
 
 from .augmentation import PRESETS, Augmentation, balance
 from .model import LOSSES, AhuntNet
+from .persistence import load_hunter, save_hunter
 from .questions import (RESERVE_STRATEGIES, STRATEGIES, choose_questions, isolation_forest,
                         unknownness)
 from .taxonomy import ANOMALY, RESERVE, Taxonomy
@@ -302,87 +299,15 @@ class Hunter:
         if not hasattr(self, "net_"):
             raise RuntimeError("this Hunter is not fitted yet: call fit_initial(x, y) first")
 
-    # -- persistence -------------------------------------------------------
+    # -- persistence (see :mod:`.persistence`) ----------------------------
     def save(self, directory):
-        """Write the session to ``directory`` so that :meth:`load` resumes it.
-
-        The model and the labelled images go to files named by round, and
-        ``hunter.json``, which names them, is replaced last and atomically:
-        a crash at any moment leaves the previous round's session whole.
-        """
+        """Write the session to ``directory`` so that :meth:`load` resumes it
+        (atomically: a crash at any moment leaves the previous round whole)."""
         self._check_fitted()
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        tag = f"r{self.round_:04d}-{len(self.labels_)}"
-        model_file, data_file = f"model-{tag}.keras", f"labelled-{tag}.npz"
-        self.net_.save(directory / model_file)
-        ids = list(self.labels_)
-        images = np.stack([self._images[i] for i in ids]) if ids else \
-            np.zeros((0,) + tuple(self.input_shape_), np.float32)
-        with open(directory / data_file, "wb") as f:
-            np.savez(f, x0=self.x0_, y0=self.y0_, images=images)
-        state = {"params": self._params_for_json(), "taxonomy": self.taxonomy_.to_dict(),
-                 "round": self.round_, "labelled_ids": ids, "initial_ids": self.initial_ids_,
-                 "labels": [self.labels_[i] for i in ids], "asked": self.asked_,
-                 "model_file": model_file, "data_file": data_file,
-                 "rng_state": self.rng_.bit_generator.state}
-        atomic_write_text(directory / "hunter.json", json.dumps(state, indent=1))
-        for old in list(directory.glob("model-r*.keras")) + list(directory.glob("labelled-r*.npz")):
-            if old.name not in (model_file, data_file):
-                old.unlink()
+        save_hunter(self, directory)
         return self
-
-    def _params_for_json(self):
-        params = {k: getattr(self, k) for k in
-                  ("strategy", "loss", "learning_rate", "epochs", "initial_epochs", "batch_size",
-                   "latent_dim", "n_conv", "downsample", "max_per_class", "reserve",
-                   "reserve_strategy")}
-        if not isinstance(self.strategy, str):
-            raise TypeError("a Hunter with a custom strategy function cannot be saved")
-        aug = self.augmentation_
-        params["augmentation"] = [aug.rotation, aug.shift, aug.zoom, aug.fill_mode]
-        return params
 
     @classmethod
     def load(cls, directory):
         """Resume a session written by :meth:`save`."""
-        directory = Path(directory)
-        state = json.loads((directory / "hunter.json").read_text())
-        params = dict(state["params"])
-        params["augmentation"] = Augmentation(*params["augmentation"])
-        hunter = cls(**params)
-        hunter.taxonomy_ = Taxonomy.from_dict(state["taxonomy"])
-        hunter.interest = hunter.taxonomy_.interest
-        hunter.net_ = AhuntNet.load(directory / state["model_file"], hunter.loss,
-                                    hunter.learning_rate)
-        hunter.input_shape_ = tuple(hunter.net_.backbone.input.shape[1:])
-        with np.load(directory / state["data_file"]) as data:
-            hunter.x0_, hunter.y0_, images = data["x0"], data["y0"], data["images"]
-        initial = state.get("initial_ids")
-        hunter.initial_ids_ = None if initial is None else [_json_id(i) for i in initial]
-        ids = [_json_id(i) for i in state["labelled_ids"]]
-        hunter.labels_ = dict(zip(ids, state["labels"]))
-        hunter._images = dict(zip(ids, images))
-        hunter.asked_ = [_json_id(i) for i in state["asked"]]
-        hunter.question_classes_, hunter._pool = [], None
-        hunter.round_ = state["round"]
-        hunter.rng_ = np.random.default_rng()
-        hunter.rng_.bit_generator.state = state["rng_state"]
-        return hunter
-
-
-def _json_id(value):
-    # JSON turns tuple ids into lists; ids must stay hashable
-    return tuple(value) if isinstance(value, list) else value
-
-
-def atomic_write_text(path, text):
-    """Write ``text`` to ``path`` so that readers see the old or the new file,
-    never a half-written one."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+        return load_hunter(directory, cls)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .hunter import Hunter
+from ..engine.hunter import Hunter
 from .label_mapping import UNLABELLED
 
 SESSION_DIR = "ahunt_session"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .taxonomy import FixedInterest
+from ..engine.taxonomy import FixedInterest
 
 UNLABELLED = -1
 LABEL_VALUES = tuple(range(6))

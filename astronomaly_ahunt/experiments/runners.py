@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .questions import isolation_forest
+from ..engine.questions import isolation_forest
 
 
 @dataclass

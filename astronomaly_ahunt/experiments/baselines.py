@@ -26,7 +26,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from .questions import isolation_forest
+from ..engine.questions import isolation_forest
 from .runners import Evaluation, Step
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .astronomaly_compat import PipelineStage
-from .hunter import Hunter
+from ..engine.hunter import Hunter
 from .label_mapping import LabelMapping
 from .session import SESSION_DIR, AhuntSession, positions
 

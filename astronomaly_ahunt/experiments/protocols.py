@@ -5,7 +5,7 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from .taxonomy import ByDiscoveryCount, NewestAnomaly
+from ..engine.taxonomy import ByDiscoveryCount, NewestAnomaly
 
 
 @dataclass(frozen=True)

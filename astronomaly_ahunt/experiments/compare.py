@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .frontend_replay import FrontendReplay
+from ..stages.frontend_replay import FrontendReplay
 
 SEED_ENV, OUTPUT_ENV = "AHUNT_SEED", "AHUNT_OUTPUT_DIR"
 

@@ -9,7 +9,7 @@ the frozen (round-0) latent space of the ``static-al`` runner.
 import importlib
 
 from .baselines import ConiferestRunner, ForestRunner, NeighbourScoreRunner
-from .presets import PAPER_SETTINGS, TUNED_SETTINGS
+from ..engine.presets import PAPER_SETTINGS, TUNED_SETTINGS
 from .runners import HunterRunner
 
 # AHUNT variants: Hunter parameters on top of the protocol's and the user's.
@@ -74,7 +74,7 @@ def build_runners(methods, protocol, seed, hunter_params=None, snapshot_rounds=(
     latent features of the ``ahunt`` runner are kept after
     ``snapshot_rounds``.
     """
-    from .hunter import Hunter  # imports TensorFlow: only when a CNN is run
+    from ..engine.hunter import Hunter  # imports TensorFlow: only when a CNN is run
 
     methods = check_methods(methods)
     owners = list(dict.fromkeys(RIDERS.get(m, m) for m in methods))

@@ -19,7 +19,7 @@ import pandas as pd
 from .anomaly_detection import MAX_SCORE, frontend_score
 from .astronomaly_compat import PipelineStage
 from .label_mapping import UNLABELLED
-from .questions import choose_questions
+from ..engine.questions import choose_questions
 from .visualisation import latent_projection
 
 

@@ -1,0 +1,96 @@
+"""Saving a :class:`~.hunter.Hunter` to a folder and resuming it.
+
+The model (``.keras``) and the labelled images (``.npz``) go to files named
+by round, and ``hunter.json``, which names them, is replaced last and
+atomically: a crash at any moment leaves the previous round's session whole.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .augmentation import Augmentation
+from .model import AhuntNet
+from .taxonomy import Taxonomy
+
+STATE_FILE = "hunter.json"
+_PARAMS = ("strategy", "loss", "learning_rate", "epochs", "initial_epochs", "batch_size",
+           "latent_dim", "n_conv", "downsample", "max_per_class", "reserve", "reserve_strategy")
+
+
+def save_hunter(hunter, directory):
+    """Write a fitted ``hunter`` to ``directory``; older rounds' files are removed."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tag = f"r{hunter.round_:04d}-{len(hunter.labels_)}"
+    model_file, data_file = f"model-{tag}.keras", f"labelled-{tag}.npz"
+    hunter.net_.save(directory / model_file)
+    ids = list(hunter.labels_)
+    images = np.stack([hunter._images[i] for i in ids]) if ids else \
+        np.zeros((0,) + tuple(hunter.input_shape_), np.float32)
+    with open(directory / data_file, "wb") as f:
+        np.savez(f, x0=hunter.x0_, y0=hunter.y0_, images=images)
+    state = {"params": _params_for_json(hunter), "taxonomy": hunter.taxonomy_.to_dict(),
+             "round": hunter.round_, "labelled_ids": ids, "initial_ids": hunter.initial_ids_,
+             "labels": [hunter.labels_[i] for i in ids], "asked": hunter.asked_,
+             "model_file": model_file, "data_file": data_file,
+             "rng_state": hunter.rng_.bit_generator.state}
+    atomic_write_text(directory / STATE_FILE, json.dumps(state, indent=1))
+    for old in list(directory.glob("model-r*.keras")) + list(directory.glob("labelled-r*.npz")):
+        if old.name not in (model_file, data_file):
+            old.unlink()
+
+
+def _params_for_json(hunter):
+    if not isinstance(hunter.strategy, str):
+        raise TypeError("a Hunter with a custom strategy function cannot be saved")
+    params = {k: getattr(hunter, k) for k in _PARAMS}
+    aug = hunter.augmentation_
+    params["augmentation"] = [aug.rotation, aug.shift, aug.zoom, aug.fill_mode]
+    return params
+
+
+def load_hunter(directory, cls):
+    """The ``cls`` (a Hunter class) saved in ``directory`` by :func:`save_hunter`."""
+    directory = Path(directory)
+    state = json.loads((directory / STATE_FILE).read_text())
+    params = dict(state["params"])
+    params["augmentation"] = Augmentation(*params["augmentation"])
+    hunter = cls(**params)
+    hunter.taxonomy_ = Taxonomy.from_dict(state["taxonomy"])
+    hunter.interest = hunter.taxonomy_.interest
+    hunter.net_ = AhuntNet.load(directory / state["model_file"], hunter.loss,
+                                hunter.learning_rate)
+    hunter.input_shape_ = tuple(hunter.net_.backbone.input.shape[1:])
+    with np.load(directory / state["data_file"]) as data:
+        hunter.x0_, hunter.y0_, images = data["x0"], data["y0"], data["images"]
+    initial = state.get("initial_ids")
+    hunter.initial_ids_ = None if initial is None else [_json_id(i) for i in initial]
+    ids = [_json_id(i) for i in state["labelled_ids"]]
+    hunter.labels_ = dict(zip(ids, state["labels"]))
+    hunter._images = dict(zip(ids, images))
+    hunter.asked_ = [_json_id(i) for i in state["asked"]]
+    hunter.question_classes_, hunter._pool = [], None
+    hunter.round_ = state["round"]
+    hunter.rng_ = np.random.default_rng()
+    hunter.rng_.bit_generator.state = state["rng_state"]
+    return hunter
+
+
+def _json_id(value):
+    # JSON turns tuple ids into lists; ids must stay hashable
+    return tuple(value) if isinstance(value, list) else value
+
+
+def atomic_write_text(path, text):
+    """Write ``text`` to ``path`` so that readers see the old or the new file,
+    never a half-written one."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
