@@ -38,5 +38,5 @@ class AhuntScore(PipelineStage):
 
     def _execute_function(self, features):
         session = self.session
-        _, proba = session.hunter.latent_and_proba(session.images[session.positions(features.index)])
+        _, proba = session.latent_and_proba(session.positions(features.index))
         return pd.DataFrame({"score": frontend_score(session.hunter, proba)}, index=features.index)

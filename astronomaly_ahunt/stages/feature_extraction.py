@@ -92,7 +92,8 @@ class AhuntFeatures(PipelineStage):
         session = self._session(ids, images)
         hunter = session.hunter
         self.labels = [f"latent_{k:02d}" for k in range(hunter.latent_dim)]
-        features = pd.DataFrame(hunter.latent(images), index=session.ids, columns=self.labels)
+        features = pd.DataFrame(session.latent_and_proba()[0], index=session.ids,
+                                columns=self.labels)
         self.save(features, self.output_file)
         self.session_ = session
         return features

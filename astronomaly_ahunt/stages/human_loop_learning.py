@@ -74,7 +74,7 @@ class AhuntActiveLearning(PipelineStage):
             hunter.tell(labelled.index[changed].tolist(), names[changed],
                         x=session.images[where[changed]])
         hunter.retrain()
-        latent, proba = hunter.latent_and_proba(session.images)
+        latent, proba = session.latent_and_proba()
         self._update_in_place(latent)
         session.save()
         print(f"AHUNT round {hunter.round_}: {int(changed.sum())} new label(s), "

@@ -62,6 +62,13 @@ class AhuntSession:
     def positions(self, ids):
         return positions(self.ids, ids)
 
+    def latent_and_proba(self, where=None):
+        """Latent features and class probabilities of the objects at positions
+        ``where`` (all by default): every pass of the stages over the
+        objects goes through here."""
+        images = self.images if where is None else self.images[where]
+        return self.hunter.latent_and_proba(images)
+
     def save(self):
         self.hunter.save(self.directory)
 
