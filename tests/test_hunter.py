@@ -115,3 +115,24 @@ def test_a_round0_object_labelled_later_trains_once_under_its_new_label(tmp_path
         assert len(x) == len(x0) + 1
         assert (names == "2").sum() == 1 and (names == "0").sum() == (y0 == "0").sum() - 1
         assert (names == "1").sum() == (y0 == "1").sum() + 1
+
+
+def test_kinds_forget_and_fresh_round0_examples(tmp_path, round0, digits):
+    from astronomaly_ahunt import Hunter
+    x0, y0 = round0
+    hunter = small_hunter(initial_epochs=1).fit_initial(x0, y0)
+    # an uninteresting class the oracle names is normal: no interest, no questions
+    hunter.tell(["a", "b"], ["artefact", "2"], x=x0[:2], kinds={"artefact": "normal"})
+    assert hunter.taxonomy_.normal == ["0", "1", "artefact"]
+    assert hunter.taxonomy_.anomalies == ["2"]
+    assert hunter.taxonomy_.interest_weights() == [0.0, 0.0, 0.0, 0.0, 1.0]
+    hunter.forget(["a", "nobody"])
+    assert list(hunter.labels_) == ["b"]
+    hunter.set_initial(x0[:5], ["1"] * 5, ids=list("vwxyz"))
+    x, y = hunter.training_data()
+    assert len(x) == 6 and list(np.array(hunter.taxonomy_.classes)[y]) == ["1"] * 5 + ["2"]
+    with pytest.raises(ValueError, match="unknown class 'cat'"):
+        hunter.set_initial(x0[:1], ["cat"])
+    hunter.save(tmp_path)
+    again = Hunter.load(tmp_path)
+    assert again.taxonomy_.kinds == hunter.taxonomy_.kinds and again.initial_ids_ == list("vwxyz")

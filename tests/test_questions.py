@@ -95,3 +95,19 @@ def test_column_scores_replace_the_strategy_for_that_share():
     # X by rho among p > 0.5, #2 already taken: #3, then the fill (#1)
     assert positions.tolist() == [2, 4, 3, 1]
     assert target.tolist() == [2, 2, 3, 3]
+
+
+def test_explore_alternates_the_most_isolated_with_a_small_group_of_alike_objects():
+    from astronomaly_ahunt.engine.questions import explore
+    rng = np.random.default_rng(0)
+    crowd = rng.normal(0, 1, (200, 2))
+    group = rng.normal((3.5, 0), 0.05, (6, 2))  # six alike objects, none far out alone
+    loner = np.array([[-9.0, 9.0]])
+    features = np.concatenate([crowd, group, loner])
+    scores = explore(features, exclude=[206], k=2, seed=0)
+    first = np.argsort(-scores, kind="stable")
+    # the loner is excluded (already labelled): the most isolated crowd member
+    # comes first, then the typical member of the smallest cluster, the group
+    assert 200 <= first[1] < 206 and first[0] < 200
+    assert scores[206] == -np.inf and np.isfinite(scores[:206]).all()
+    assert len(set(first[:206])) == 206

@@ -9,15 +9,18 @@ from astronomaly_ahunt.stages.label_mapping import LabelMapping
 from astronomaly_ahunt.engine.taxonomy import Taxonomy
 
 
-def test_default_mapping_makes_0_to_2_boring_and_3_to_5_ever_more_interesting():
+def test_default_mapping_makes_0_normal_1_2_boring_and_3_to_5_ever_more_interesting():
     mapping = LabelMapping.default()
-    assert [mapping.class_of(v) for v in range(6)] == [f"label_{v}" for v in range(6)]
+    assert [mapping.class_of(v) for v in range(6)] == ["normal"] + [f"label_{v}" for v in range(1, 6)]
+    assert mapping.kinds() == {"normal": "normal", "label_1": "normal", "label_2": "normal",
+                               "label_3": "anomaly", "label_4": "anomaly", "label_5": "anomaly"}
     tax = Taxonomy(["normal"])
     tax.interest = mapping.interest_policy(tax.reserve)
     assert tax.interest_weights() == [0.0, 1.0]  # nothing labelled yet: all on the reserve
-    for name in ("label_0", "label_3", "label_5", "label_2"):
-        tax.add_anomaly(name)
-    assert tax.classes == ["normal", "reserve", "label_0", "label_3", "label_5", "label_2"]
+    for name in ("label_1", "label_3", "label_5", "label_2"):
+        tax.add_class(name, mapping.kinds()[name])
+    assert tax.classes == ["normal", "reserve", "label_1", "label_3", "label_5", "label_2"]
+    assert tax.normal == ["normal", "label_1", "label_2"]
     assert tax.interest_weights() == [0.0, 0.2, 0.0, 0.2, 0.6, 0.0]
     assert mapping.value_of("label_4", 0) == 4 and mapping.value_of("normal", 0) == 0
     assert mapping.lowest_interesting_value() == 3
@@ -82,3 +85,31 @@ def test_fallback_stage_caches_like_astronomaly_but_survives_hyphens(tmp_path):
     # an all-equal sample holds no data and is skipped; NaN becomes 0
     assert features.index.tolist() == ["p", "r"]
     assert features.to_numpy().tolist() == [[2.0, 4.0], [0.0, 2.0]]
+
+
+def test_ahunt_stages_write_atomically_and_never_read_a_cache(tmp_path, monkeypatch):
+    from astronomaly_ahunt.stages.astronomaly_compat import AhuntStage
+
+    class Stage(AhuntStage):
+        def _execute_function(self, data):
+            return data * 2
+
+    # a file cut short by a killed server is never read at construction
+    (tmp_path / "Stage_output.csv").write_text("")
+    stage = Stage(output_dir=str(tmp_path), file_format="csv")
+    frame = pd.DataFrame({"a": [1.0, 2.0]}, index=["x", "y"])
+    stage.save(frame, str(tmp_path / "ml_scores.csv"), "csv")
+    before = (tmp_path / "ml_scores.csv").read_text()
+
+    def killed_half_way(self, path, *args, **kwargs):
+        with open(path, "w") as f:
+            f.write("id,a\nx,")
+        raise KeyboardInterrupt("killed while writing")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", killed_half_way)
+    with pytest.raises(KeyboardInterrupt):
+        stage.save(frame * 3, str(tmp_path / "ml_scores.csv"), "csv")
+    assert (tmp_path / "ml_scores.csv").read_text() == before
+    monkeypatch.undo()
+    assert stage.run(frame).equals(frame * 2)
+    assert stage.run(frame).equals(frame * 2)  # run again: computed again, not loaded

@@ -18,8 +18,8 @@ import numpy as np
 from .augmentation import PRESETS, Augmentation, balance
 from .model import LOSSES, AhuntNet
 from .persistence import load_hunter, save_hunter
-from .questions import (RESERVE_STRATEGIES, STRATEGIES, choose_questions, isolation_forest,
-                        unknownness)
+from .questions import (RESERVE_STRATEGIES, STRATEGIES, choose_questions, explore,
+                        isolation_forest, split_questions, unknownness)
 from .taxonomy import ANOMALY, RESERVE, Taxonomy
 from .validation import check_ids, check_images
 
@@ -46,6 +46,10 @@ class Hunter:
         Epochs of each retrain.
     initial_epochs : int
         Epochs of the round-0 fit on the normal classes.
+    pretrain_epochs : int
+        Epochs of reconstruction pretraining of the backbone on the
+        unlabelled images given to ``fit_initial`` (none by default, as in
+        the paper): a latent space that describes the pool before any label.
     batch_size : int
     latent_dim : int
         Size of the latent (feature) space.
@@ -86,7 +90,7 @@ class Hunter:
     """
 
     def __init__(self, strategy="uncertainty", loss="softmax", learning_rate=1e-3, epochs=3,
-                 initial_epochs=5, batch_size=32, latent_dim=64, n_conv=None,
+                 initial_epochs=5, pretrain_epochs=0, batch_size=32, latent_dim=64, n_conv=None,
                  downsample="pool", augmentation="mnist", max_per_class=None, interest=None,
                  reserve="reserve", reserve_strategy=None, random_state=None):
         self.strategy = strategy
@@ -95,6 +99,7 @@ class Hunter:
         self.learning_rate = learning_rate
         self.epochs = epochs
         self.initial_epochs = initial_epochs
+        self.pretrain_epochs = pretrain_epochs
         self.batch_size = batch_size
         self.latent_dim = latent_dim
         self.n_conv = n_conv
@@ -106,19 +111,20 @@ class Hunter:
         self.random_state = random_state
 
     # -- round 0 -----------------------------------------------------------
-    def fit_initial(self, x, y, ids=None):
+    def fit_initial(self, x, y, ids=None, unlabelled=None):
         """Train on the labelled normal classes: images ``x``, class names ``y``.
 
         ``ids`` name the round-0 objects when they can come back in a pool
         (one survey, ids as in ``ask``): an object the oracle labels later
         then trains under its new label only, not also as a round-0 normal.
+        ``unlabelled`` images, with ``pretrain_epochs`` > 0, first pretrain
+        the backbone by reconstruction.
         """
         self._check_params()
         x = check_images(x)
         y = np.asarray(y).astype(str)
         if y.shape != (len(x),):
             raise ValueError(f"y must hold one label per image: {len(x)} images, y of shape {y.shape}")
-        self.initial_ids_ = None if ids is None else check_ids(ids, len(x)).tolist()
         self.rng_ = np.random.default_rng(self.random_state)
         self.input_shape_ = x.shape[1:]
         self.taxonomy_ = Taxonomy(list(dict.fromkeys(y)), reserve=self.reserve,
@@ -126,7 +132,10 @@ class Hunter:
         self.net_ = AhuntNet.create(self.input_shape_, len(self.taxonomy_), self.loss,
                                     self.learning_rate, self.latent_dim, self.n_conv,
                                     seed=self._seed(), downsample=self.downsample)
-        self.x0_, self.y0_ = x, np.array([self.taxonomy_.index(c) for c in y])
+        if self.pretrain_epochs and unlabelled is not None:
+            self.net_.pretrain(check_images(unlabelled, self.input_shape_), self.pretrain_epochs,
+                               self.batch_size, self.rng_, seed=self._seed())
+        self.set_initial(x, y, ids)
         self.labels_, self._images, self.asked_ = {}, {}, []
         self.question_classes_ = []
         self._pool = None
@@ -173,31 +182,45 @@ class Hunter:
             raise ValueError(f"n_q={n_q} questions asked of a pool of {len(x)} objects of which "
                              f"only {len(x) - len(exclude)} have not been asked or labelled")
         latent, proba = self.latent_and_proba(x)
-        column_scores = {}
-        if self.reserve_strategy is not None:
-            column_scores[self.taxonomy_.index(self.taxonomy_.reserve)] = \
-                self._reserve_scores(latent, proba)
-        positions, target = choose_questions(
-            proba, self.taxonomy_.interest_weights(), int(n_q), self.strategy,
-            known=self.known_columns(), exclude=exclude, rng=self.rng_,
-            column_scores=column_scores)
+        positions, target = self.choose(latent, proba, int(n_q), exclude)
         asked = ids[positions]
         self.asked_.extend(asked.tolist())
         self.question_classes_ = [self.taxonomy_.classes[c] for c in target]
         self._pool = (x, {obj: i for i, obj in enumerate(ids.tolist())})
         return asked
 
-    def _reserve_scores(self, latent, proba):
+    def choose(self, latent, proba, n_q, exclude=(), rng=None):
+        """(positions, class columns) of ``n_q`` questions among objects with
+        these latent features and probabilities, never one in ``exclude``:
+        the rule of :meth:`ask`, for callers that hold the model's outputs
+        already (the Astronomaly stage ranks its whole pool this way)."""
+        rng = self.rng_ if rng is None else rng
+        weights = self.taxonomy_.interest_weights()
+        column_scores = {}
+        if self.reserve_strategy is not None:
+            reserve = self.taxonomy_.index(self.taxonomy_.reserve)
+            share = split_questions(weights, n_q)[reserve]
+            column_scores[reserve] = self._reserve_scores(latent, proba, exclude, share, rng)
+        return choose_questions(proba, weights, n_q, self.strategy, known=self.known_columns(),
+                                exclude=exclude, rng=rng, column_scores=column_scores)
+
+    def _reserve_scores(self, latent, proba, exclude, share, rng):
+        seed = int(rng.integers(2**31 - 1000))
         if self.reserve_strategy == "latent-forest" and len(latent) > 1:
-            return isolation_forest(latent, self._seed())[0]
+            return isolation_forest(latent, seed)[0]
+        if self.reserve_strategy == "explore":
+            return explore(latent, exclude, share, seed)
         return unknownness(proba, self.known_columns())
 
-    def tell(self, ids, labels, x=None):
+    def tell(self, ids, labels, x=None, kinds=None):
         """The oracle's class name for each id.
 
         Images come from ``x`` (aligned with ``ids``) or, by default, from the
         pool of the last ``ask``. A name the taxonomy has not seen creates a
-        new anomaly class; labelling an id again replaces its label.
+        new class, of the kind ``kinds`` gives it (``{name: 'normal' or
+        'anomaly'}``; 'anomaly' by default): an uninteresting class the
+        oracle names (artefacts, say) is 'normal' and never draws questions.
+        Labelling an id again replaces its label.
         """
         self._check_fitted()
         ids = list(np.asarray(ids).tolist())
@@ -219,12 +242,35 @@ class Hunter:
             if label == self.taxonomy_.reserve:
                 raise ValueError(f"{label!r} is the reserve class, which stands for anomalies "
                                  f"not yet named; label the object with a class name")
+        kinds = kinds or {}
         for obj, label, image in zip(ids, labels, images):
             if label not in self.taxonomy_:
-                self.taxonomy_.add_anomaly(label)
+                self.taxonomy_.add_class(label, kinds.get(label, ANOMALY))
                 self.net_.add_class(seed=self._seed())
             self.labels_[obj] = label
             self._images[obj] = image
+        return self
+
+    def forget(self, ids):
+        """Drop the oracle's labels of ``ids`` (a label taken back); their
+        classes stay, as output units are never removed."""
+        self._check_fitted()
+        for obj in np.asarray(ids).tolist():
+            self.labels_.pop(obj, None)
+            self._images.pop(obj, None)
+        return self
+
+    def set_initial(self, x, y, ids=None):
+        """Replace the round-0 examples (images ``x``, names of existing
+        classes ``y``) that train beside the oracle's labels: how examples
+        drawn afresh each round, such as pseudo-normals, come in."""
+        self._check_fitted()
+        x = check_images(x, self.input_shape_)
+        y = np.asarray(y).astype(str)
+        if y.shape != (len(x),):
+            raise ValueError(f"y must hold one label per image: {len(x)} images, y of shape {y.shape}")
+        self.x0_, self.y0_ = x, np.array([self.taxonomy_.index(c) for c in y], dtype=int)
+        self.initial_ids_ = None if ids is None else check_ids(ids, len(x)).tolist()
         return self
 
     def retrain(self):

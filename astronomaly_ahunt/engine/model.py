@@ -206,6 +206,25 @@ class AhuntNet:
                     np.zeros((0, self.n_classes), np.float32))
         return np.concatenate(latents), np.concatenate(probas)
 
+    def pretrain(self, x, epochs, batch_size, rng, seed=0):
+        """Train the backbone to reconstruct ``x`` through the latent layer (an
+        autoencoder whose dense decoder is thrown away afterwards), so the
+        latent space describes the pool before anyone has labelled it."""
+        shape = tuple(self.backbone.input.shape[1:])
+        inputs = keras.Input(shape=shape)
+        h = keras.layers.Dense(256, activation="relu",
+                               kernel_initializer=keras.initializers.HeUniform(seed))(
+            self.backbone(inputs))
+        h = keras.layers.Dense(int(np.prod(shape)), activation="sigmoid",
+                               kernel_initializer=keras.initializers.GlorotUniform(seed + 1))(h)
+        autoencoder = keras.Model(inputs, keras.layers.Reshape(shape)(h))
+        autoencoder.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss="mse")
+        x = np.asarray(x, dtype=np.float32)
+        for _ in range(epochs):
+            order = rng.permutation(len(x))
+            autoencoder.fit(x[order], x[order], batch_size=batch_size, epochs=1, verbose=0,
+                            shuffle=False)
+
     def train(self, x, y, epochs, batch_size, rng):
         """``epochs`` passes over (x, one-hot y), each in a fresh seeded order."""
         epoch = self._epoch_function(int(batch_size))

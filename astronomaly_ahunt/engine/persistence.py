@@ -16,7 +16,8 @@ from .model import AhuntNet
 from .taxonomy import Taxonomy
 
 STATE_FILE = "hunter.json"
-_PARAMS = ("strategy", "loss", "learning_rate", "epochs", "initial_epochs", "batch_size",
+_PARAMS = ("strategy", "loss", "learning_rate", "epochs", "initial_epochs", "pretrain_epochs",
+           "batch_size",
            "latent_dim", "n_conv", "downsample", "max_per_class", "reserve", "reserve_strategy")
 
 
@@ -56,7 +57,7 @@ def load_hunter(directory, cls):
     """The ``cls`` (a Hunter class) saved in ``directory`` by :func:`save_hunter`."""
     directory = Path(directory)
     state = json.loads((directory / STATE_FILE).read_text())
-    params = dict(state["params"])
+    params = {"pretrain_epochs": 0, **state["params"]}  # sessions saved before it existed
     params["augmentation"] = Augmentation(*params["augmentation"])
     hunter = cls(**params)
     hunter.taxonomy_ = Taxonomy.from_dict(state["taxonomy"])

@@ -19,3 +19,11 @@ TUNED_SETTINGS = {"strategy": "anomalous", "reserve_strategy": "latent-forest",
                   "downsample": "stride", "batch_size": 64}
 
 HUNTER_PRESETS = {"default": {}, "paper": PAPER_SETTINGS, "tuned": TUNED_SETTINGS}
+
+# Astronomaly's page with no catalogue (the stages' default): the backbone is
+# first pretrained to reconstruct the pool, so its latent space describes the
+# cutouts before any label; the reserve class's questions explore (the most
+# isolated objects alternating with one typical object per latent-space
+# cluster), and anomaly classes' shares go to their most probable members,
+# since a person counts what the page shows them.
+PAGE_SETTINGS = {"strategy": "anomalous", "reserve_strategy": "explore", "pretrain_epochs": 10}

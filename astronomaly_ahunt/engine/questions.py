@@ -7,6 +7,7 @@ and takes each class's share from the top of its ranking.
 """
 
 import numpy as np
+from sklearn.cluster import KMeans
 from sklearn.ensemble import IsolationForest
 
 
@@ -45,7 +46,40 @@ def isolation_forest(features, seed):
     return -forest.score_samples(flat), forest.predict(flat) == -1
 
 
-RESERVE_STRATEGIES = ("unknownness", "latent-forest")
+def explore(features, exclude, k, seed):
+    """A ranking of objects for exploring: the most isolated (isolation
+    forest) alternating with the most typical member of each of ``3 k``
+    k-means clusters, smallest cluster first, all over the objects not in
+    ``exclude``.
+
+    The isolated half finds what is unusual; the cluster half finds small
+    groups of alike objects, so that an interesting class that is not
+    unusual one by one (compact radio sources among extended ones, say)
+    still gets a question.
+    Returns a score per object, higher first (as ``column_scores`` takes
+    it): ``k`` from each half interleaved, then the rest by isolation,
+    excluded objects last.
+    """
+    features = np.asarray(features, dtype=np.float32).reshape(len(features), -1)
+    free = np.setdiff1d(np.arange(len(features)), np.asarray(list(exclude), dtype=int))
+    scores = np.full(len(features), -np.inf)
+    if len(free) == 0:
+        return scores
+    isolated = free[np.argsort(-isolation_forest(features[free], seed)[0], kind="stable")]
+    k = int(min(3 * k, len(free)))
+    typical = []
+    if k > 0:
+        clusters = KMeans(k, n_init=1, random_state=seed).fit(features[free])
+        smallest_first = np.argsort(np.bincount(clusters.labels_, minlength=k), kind="stable")
+        medoids = clusters.transform(features[free]).argmin(axis=0)[smallest_first]
+        typical = free[list(dict.fromkeys(medoids.tolist()))]
+    interleaved = [i for pair in zip(isolated, typical) for i in pair]
+    ranked = list(dict.fromkeys(interleaved + isolated.tolist()))
+    scores[ranked] = np.arange(len(ranked), 0, -1)
+    return scores
+
+
+RESERVE_STRATEGIES = ("unknownness", "latent-forest", "explore")
 
 
 def split_questions(weights, n_q):

@@ -97,7 +97,7 @@ class Taxonomy:
         try:
             return self.classes.index(str(name))
         except ValueError:
-            raise ValueError(f"unknown class {name!r}; known: {self.classes}") from None
+            raise ValueError(f"unknown class {str(name)!r}; known: {self.classes}") from None
 
     @property
     def normal(self):
@@ -111,13 +111,17 @@ class Taxonomy:
     def kind(self, name):
         return self.kinds[self.index(name)]
 
-    def add_anomaly(self, name):
-        """Append a new anomaly class; returns its output index."""
+    def add_class(self, name, kind=ANOMALY):
+        """Append a new class of ``kind`` ('anomaly' or 'normal': an
+        uninteresting class named after round 0); returns its output index."""
         name = str(name)
         if name in self.classes:
             raise ValueError(f"class {name!r} exists already")
+        if kind not in (NORMAL, ANOMALY):
+            raise ValueError(f"class {name!r}: kind must be {NORMAL!r} or {ANOMALY!r}; "
+                             f"got {kind!r}")
         self.classes.append(name)
-        self.kinds.append(ANOMALY)
+        self.kinds.append(kind)
         return len(self.classes) - 1
 
     def set_interest(self, weights):
@@ -156,7 +160,8 @@ class Taxonomy:
 
     @classmethod
     def from_dict(cls, d):
-        tax = cls(d["classes"][:d["kinds"].count(NORMAL)], reserve=d["reserve"],
+        normal = [c for c, k in zip(d["classes"], d["kinds"]) if k == NORMAL]
+        tax = cls(normal, reserve=d["reserve"],
                   interest=_policy_from_dict(d["interest"]))
         tax.classes, tax.kinds = list(d["classes"]), list(d["kinds"])
         return tax

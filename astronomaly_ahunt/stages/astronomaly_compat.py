@@ -227,3 +227,28 @@ try:
 except ImportError:
     Dataset, PipelineStage = FallbackDataset, FallbackPipelineStage
     ASTRONOMALY_INSTALLED = False
+
+
+class AhuntStage(PipelineStage):
+    """What every AHUNT stage adds to the stage base.
+
+    Its output depends on the labels and the model, not on its kwargs, so a
+    cached output is never read: not even at construction, where a file cut
+    short by a killed server would otherwise stop the next start. And every
+    file it writes (its output, and the page's ``ml_scores.csv``, which the
+    page writes through the active-learning stage's ``save``) is replaced
+    atomically, so a kill at any moment leaves the old file or the new one.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**{**kwargs, "force_rerun": True})
+
+    def save(self, output, filename, file_format=""):
+        file_format = file_format or self.file_format
+        suffix = "." + file_format
+        final = filename if suffix in filename else filename + suffix
+        head, name = os.path.split(final)
+        tmp = os.path.join(head, f".{name}.{os.getpid()}.tmp{suffix}")
+        super().save(output, tmp, file_format)
+        if os.path.exists(tmp):  # nothing is written when save_output is off
+            os.replace(tmp, final)

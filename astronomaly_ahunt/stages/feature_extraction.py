@@ -9,12 +9,11 @@ that the scoring and human-in-the-loop stages share.
 import numpy as np
 import pandas as pd
 
-from .astronomaly_compat import PipelineStage
+from .astronomaly_compat import AhuntStage
 from ..engine.hunter import Hunter
-from .label_mapping import LabelMapping
+from ..engine.presets import PAGE_SETTINGS
+from .label_mapping import NOT_INTERESTING, LabelMapping
 from .session import SESSION_DIR, AhuntSession, positions
-
-NORMAL_CLASS = "normal"
 
 
 def to_model_input(sample, greyscale=True, image_size=None):
@@ -38,25 +37,30 @@ def to_model_input(sample, greyscale=True, image_size=None):
     return (x - low) / (high - low) if high > low else np.zeros_like(x)
 
 
-class AhuntFeatures(PipelineStage):
+class AhuntFeatures(AhuntStage):
     """The latent features of the AHUNT CNN for every object of a Dataset.
 
     Parameters
     ----------
     known_labels : pandas.Series, optional
         Object id -> normal class name (e.g. morphologies from a catalogue):
-        the round-0 training set. Without it, round 0 learns a single class
-        ``'normal'`` from ``n_initial`` objects drawn at random, and the
-        reserve class stands for everything unlike them (the paper's
-        suggestion for data with no class labels).
+        the round-0 training set. Without it (the usual case), round 0
+        learns a single class ``'normal'`` (the class of the page's label 0)
+        from ``n_initial`` objects drawn at random, the paper's suggestion
+        for data with no class labels; these pseudo-normals are drawn again
+        after every Retrain from the objects the model then finds least
+        interesting, leaving out every labelled one, so the interesting
+        objects do not stay among them.
     hunter : Hunter, optional
-        The unfitted engine to use (``Hunter(random_state=random_state)`` by
-        default). Ignored when ``output_dir`` holds a saved session, which
+        The unfitted engine to use (by default ``Hunter(**PAGE_SETTINGS,
+        random_state=random_state)``, :data:`..engine.presets.PAGE_SETTINGS`;
+        its backbone is pretrained on ``n_initial`` cutouts drawn at random when
+        its ``pretrain_epochs`` > 0). Ignored when ``output_dir`` holds a saved session, which
         is resumed instead; delete ``<output_dir>/ahunt_session`` to start over.
     label_mapping : LabelMapping, optional
         What the page's labels 0-5 mean (:meth:`LabelMapping.default`).
     n_initial : int
-        Largest round-0 sample when there are no ``known_labels``.
+        Largest sample of cutouts for pretraining and for the pseudo-normals.
     greyscale : bool
         Average colour channels into one.
     image_size : (int, int), optional
@@ -73,12 +77,10 @@ class AhuntFeatures(PipelineStage):
         Object id -> why it was left out (an unreadable file).
     """
 
-    def __init__(self, known_labels=None, hunter=None, label_mapping=None, n_initial=2000,
+    def __init__(self, known_labels=None, hunter=None, label_mapping=None, n_initial=1000,
                  greyscale=True, image_size=None, random_state=0, **kwargs):
         super().__init__(n_initial=n_initial, greyscale=greyscale, image_size=image_size,
                          random_state=random_state, **kwargs)
-        # the CNN changes every round, so a cached output is never reused
-        self.args_same = False
         self.known_labels = known_labels
         self.hunter = hunter
         self.label_mapping = label_mapping or LabelMapping.default()
@@ -132,29 +134,36 @@ class AhuntFeatures(PipelineStage):
 
     def _session(self, ids, images):
         directory = f"{self.output_dir.rstrip('/')}/{SESSION_DIR}"
+        pseudo_normals = self.n_initial if self.known_labels is None else 0
         hunter = AhuntSession.saved_hunter(directory)
         if hunter is not None:
             print(f"AhuntFeatures: resuming the session in {directory} at round "
                   f"{hunter.round_} with {len(hunter.labels_)} labelled objects")
-            return AhuntSession(hunter, ids, images, directory, self.label_mapping)
-        hunter = self.hunter if self.hunter is not None else Hunter(random_state=self.random_state)
-        x0, y0, ids0 = self._round0(ids, images)
-        # round-0 objects are also in the pool: with their ids, one the user
-        # labels later stops training as a round-0 normal
-        hunter.fit_initial(x0, y0, ids=ids0)
-        session = AhuntSession(hunter, ids, images, directory, self.label_mapping)
-        session.save()
-        return session
-
-    def _round0(self, ids, images):
+            return AhuntSession(hunter, ids, images, directory, self.label_mapping,
+                                pseudo_normals, self.random_state)
+        hunter = self.hunter if self.hunter is not None else \
+            Hunter(**PAGE_SETTINGS, random_state=self.random_state)
+        sample = self._sample(len(ids))
         if self.known_labels is not None:
             known = pd.Series(self.known_labels)
             where = positions(ids, known.index)
-            return images[where], known.astype(str).to_numpy(), np.asarray(ids)[where]
+            x0, y0 = images[where], known.astype(str).to_numpy()
+        else:
+            print(f"AhuntFeatures: no known_labels given: round 0 learns one class "
+                  f"'{NOT_INTERESTING}' from {len(sample)} objects drawn at random, drawn "
+                  f"again after every Retrain from those the model finds least interesting; "
+                  f"the reserve class stands for everything unlike them")
+            where = sample
+            x0, y0 = images[where], np.full(len(where), NOT_INTERESTING)
+        # round-0 objects are also in the pool: with their ids, one the user
+        # labels later stops training as a round-0 normal
+        hunter.fit_initial(x0, y0, ids=np.asarray(ids)[where], unlabelled=images[sample])
+        session = AhuntSession(hunter, ids, images, directory, self.label_mapping,
+                               pseudo_normals, self.random_state)
+        session.save()
+        return session
+
+    def _sample(self, n):
+        """Sorted positions of up to ``n_initial`` objects drawn at random."""
         rng = np.random.default_rng(self.random_state)
-        n = min(self.n_initial, len(ids))
-        where = np.sort(rng.choice(len(ids), size=n, replace=False))
-        print(f"AhuntFeatures: no known_labels given: round 0 learns one class "
-              f"'{NORMAL_CLASS}' from {n} objects drawn at random; the reserve class "
-              f"stands for everything unlike them until you label anomalies")
-        return images[where], np.full(n, NORMAL_CLASS), np.asarray(ids)[where]
+        return np.sort(rng.choice(n, size=min(self.n_initial, n), replace=False))

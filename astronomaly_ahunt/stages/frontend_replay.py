@@ -8,6 +8,7 @@ this one works without it.
 """
 
 import os
+import warnings
 
 import numpy as np
 
@@ -50,15 +51,19 @@ class FrontendReplay:
         return True
 
     def sort(self, column, show_unlabelled_first):
-        """``/sort``: the page's list is the frame's order."""
+        """``/sort``: the page's list is the frame's order, sorted in place
+        as the Controller sorts it (stages holding the frame see the order)."""
         scores = self.anomaly_scores
         if column not in scores.columns:
             return
-        if show_unlabelled_first and "human_label" in scores.columns:
-            self.anomaly_scores = scores.sort_values(["human_label", column],
-                                                     ascending=[True, False])
-        else:
-            self.anomaly_scores = scores.sort_values(column, ascending=False)
+        with warnings.catch_warnings():
+            # pandas 3.1 deprecates inplace; the Controller still sorts in place
+            warnings.simplefilter("ignore", DeprecationWarning)
+            if show_unlabelled_first and "human_label" in scores.columns:
+                scores.sort_values(["human_label", column], ascending=[True, False],
+                                   inplace=True)
+            else:
+                scores.sort_values(column, ascending=False, inplace=True)
 
     def next_unlabelled(self, n):
         """The first ``n`` unlabelled ids of the page's current order."""

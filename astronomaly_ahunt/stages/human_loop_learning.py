@@ -6,24 +6,32 @@ Astronomaly's frontend calls, on Retrain::
     output = active_learning.run(frame)      # every column copied to anomaly_scores
     # then sorts by active_learning.column_to_sort_by
 
-:class:`AhuntActiveLearning` reads ``human_label`` from ``frame``, tells the
-engine the labelled classes, retrains the CNN, writes the new latent
-features into the frontend's own ``features`` frame (and the
-``visualisation`` frame) in place, saves the session, and returns
-``trained_score``, ``predicted_user_score`` and ``acquisition`` for every object.
+and on every label ``active_learning.save(anomaly_scores, .../ml_scores.csv)``.
+
+:class:`AhuntActiveLearning` checks every label and id first, takes back
+labels set back to -1 (Delete Labels), tells the engine the labelled
+classes, draws fresh pseudo-normals (no catalogue), retrains the CNN,
+writes the new latent features into the frontend's own ``features`` frame
+(and the ``visualisation`` frame) in place, saves the session and the
+page's labels, and returns ``score``, ``trained_score``,
+``predicted_user_score`` and ``acquisition`` for every object. If anything
+fails, the session goes back to its last finished round.
 """
+
+import os
+import warnings
 
 import numpy as np
 import pandas as pd
 
-from .anomaly_detection import MAX_SCORE, frontend_score
-from .astronomaly_compat import PipelineStage
-from .label_mapping import UNLABELLED
-from ..engine.questions import choose_questions
+from .anomaly_detection import page_scores
+from .astronomaly_compat import AhuntStage
+from .label_mapping import LABEL_VALUES, UNLABELLED
+from .session import ML_SCORES, AhuntSession
 from .visualisation import latent_projection
 
 
-class AhuntActiveLearning(PipelineStage):
+class AhuntActiveLearning(AhuntStage):
     """One AHUNT round per Retrain.
 
     Parameters
@@ -34,66 +42,135 @@ class AhuntActiveLearning(PipelineStage):
         The features frame the pipeline returns; updated in place.
     visualisation : pandas.DataFrame, optional
         The visualisation frame the pipeline returns; updated in place.
+    anomaly_scores : pandas.DataFrame, optional
+        The frame the pipeline returns as ``anomaly_scores`` (the page's):
+        a label the page sets outside 0-5, or on an id that is not in the
+        data, is taken out of it again when the page saves it.
     n_questions : int
-        How many next-round questions ``acquisition`` ranks first.
+        How many next-round questions ``acquisition`` (and ``score``) rank first.
     column_to_sort_by : str
     show_unlabelled_first : bool
     random_state : int
         Seeds the question strategy's random choices, per round.
     """
 
-    def __init__(self, session, features=None, visualisation=None, n_questions=10,
-                 column_to_sort_by="acquisition", show_unlabelled_first=True, random_state=0,
-                 **kwargs):
+    def __init__(self, session, features=None, visualisation=None, anomaly_scores=None,
+                 n_questions=10, column_to_sort_by="acquisition", show_unlabelled_first=True,
+                 random_state=0, **kwargs):
         # every object must come back from run, so no row is dropped for a NaN
         super().__init__(**{"n_questions": n_questions, "random_state": random_state,
                             "drop_nans": False, **kwargs})
-        # each round's output depends on the labels and the model, not on the kwargs
-        self.args_same = False
         self.session = session
         self.features = features
         self.visualisation = visualisation
+        self.anomaly_scores = anomaly_scores
         self.n_questions = n_questions
         self.column_to_sort_by = column_to_sort_by
         self.show_unlabelled_first = show_unlabelled_first
         self.random_state = random_state
 
+    def save(self, output, filename, file_format=""):
+        """Astronomaly's save; the page's ``ml_scores.csv`` is checked first:
+        a label that is not -1 or 0-5, or on an unknown id, is refused."""
+        if os.path.basename(filename) == ML_SCORES and "human_label" in output.columns:
+            output = self._refuse_bad_labels(output)
+        super().save(output, filename, file_format)
+
+    def _refuse_bad_labels(self, frame):
+        """``frame`` without labels the session cannot take; they are also
+        taken out of the page's frame, so they block nothing later. Raises
+        after saving, so the page's request fails with the reason."""
+        labels = pd.to_numeric(frame["human_label"], errors="coerce")
+        unknown = ~frame.index.astype(str).isin(self.session.ids)
+        bad = ~labels.isin([UNLABELLED, *LABEL_VALUES]) & ~unknown
+        if not (bad.any() or unknown.any()):
+            return frame
+        page = self.anomaly_scores
+        if page is not None:
+            with warnings.catch_warnings():
+                # pandas 3.1 deprecates inplace, but the page's frame is the
+                # Controller's own object: only an in-place drop reaches it
+                warnings.simplefilter("ignore", DeprecationWarning)
+                page.drop(index=frame.index[unknown], inplace=True, errors="ignore")
+            page.loc[frame.index[bad], "human_label"] = UNLABELLED
+        frame = frame[~unknown].copy()
+        frame.loc[bad[~unknown].to_numpy(), "human_label"] = UNLABELLED
+        super().save(frame, os.path.join(self.output_dir, ML_SCORES), "csv")
+        problems = [f"{i}: label {frame_label}" for i, frame_label in
+                    zip(labels.index[bad], labels[bad])]
+        problems += [f"{i}: not an object of this data set" for i in labels.index[unknown]]
+        raise ValueError(f"label refused for {len(problems)} object(s) ({'; '.join(problems[:5])})"
+                         f": labels are -1 (none) or 0-5, on the objects the page shows. "
+                         f"Nothing else changed")
+
     def combine_data_frames(self, features, ml_df):
-        """The frame the frontend hands to :meth:`run`: features and scores side by side."""
+        """The frame the frontend hands to :meth:`run`: features and scores
+        side by side. Every id of both must be an object of the session.
+        ``ml_df`` is the page's frame itself: kept as :attr:`anomaly_scores`."""
+        for frame in (ml_df, features):
+            self.session.positions(frame.index)
+        self.anomaly_scores = ml_df
         return pd.concat((features, ml_df), axis=1, join="inner")
 
     def _execute_function(self, data):
         session, hunter = self.session, self.session.hunter
         session.positions(data.index)  # unknown ids fail before anything changes
-        labelled = self._labelled(data)
-        where = session.positions(labelled.index)
-        mapping = session.label_mapping
-        names = np.array([mapping.class_of(v) for v in labelled.to_numpy()])
-        changed = np.array([hunter.labels_.get(i) != n for i, n in zip(labelled.index, names)])
-        if changed.any():
-            hunter.tell(labelled.index[changed].tolist(), names[changed],
-                        x=session.images[where[changed]])
-        hunter.retrain()
-        latent, proba = session.latent_and_proba()
-        self._update_in_place(latent)
-        session.save()
-        print(f"AHUNT round {hunter.round_}: {int(changed.sum())} new label(s), "
+        labels = self._labels(data)
+        try:
+            taken_back, changed = self._tell(labels)
+            session.draw_pseudo_normals()
+            hunter.retrain()
+            latent, proba = session.latent_and_proba()
+            self._update_in_place(latent)
+            scores = page_scores(session, latent, proba, self.n_questions)
+            session.save()
+        except BaseException:
+            # back to the last finished round, whatever this one had changed
+            session.hunter = AhuntSession.saved_hunter(session.directory)
+            session.hunter.taxonomy_.interest = \
+                session.label_mapping.interest_policy(session.hunter.taxonomy_.reserve)
+            raise
+        self._save_page_labels(labels)
+        print(f"AHUNT round {hunter.round_}: {changed} new label(s), {taken_back} taken back, "
               f"{len(hunter.labels_)} in all; classes {hunter.taxonomy_.classes}")
-        return self._scores(proba, exclude=where)
+        return scores.assign(score=scores["acquisition"])
 
-    def _labelled(self, data):
+    def _labels(self, data):
+        """The page's labels of every object (-1: none), checked."""
         if "human_label" not in data.columns:
             raise ValueError("the frame has no 'human_label' column: label at least one "
                              "object (0-5) before Retrain")
         labels = data["human_label"]
         self.session.label_mapping.check_labels(labels)
         labels = labels.astype(int)
-        labelled = labels[labels != UNLABELLED]
-        if labelled.empty:
+        labels.index = labels.index.astype(str)
+        if (labels == UNLABELLED).all():
             raise ValueError("no object is labelled (every human_label is -1): label at "
                              "least one object (0-5) before Retrain")
-        labelled.index = labelled.index.astype(str)
-        return labelled
+        return labels
+
+    def _tell(self, labels):
+        """Take back labels now -1 and tell the engine the new or changed
+        ones; returns how many of each."""
+        session, hunter, mapping = self.session, self.session.hunter, self.session.label_mapping
+        labelled = labels[labels != UNLABELLED]
+        taken_back = [i for i in hunter.labels_ if labels.get(str(i), UNLABELLED) == UNLABELLED]
+        hunter.forget(taken_back)
+        names = np.array([mapping.class_of(v) for v in labelled.to_numpy()])
+        changed = np.array([hunter.labels_.get(i) != n for i, n in zip(labelled.index, names)],
+                           dtype=bool)
+        if changed.any():
+            ids = labelled.index[changed]
+            hunter.tell(ids.tolist(), names[changed], x=session.images[session.positions(ids)],
+                        kinds=mapping.kinds())
+        return len(taken_back), int(changed.sum())
+
+    def _save_page_labels(self, labels):
+        """``ml_scores.csv`` as the page's labels now stand: Delete Labels
+        changes them in memory only, and a restart must not bring them back."""
+        frame = self.anomaly_scores if self.anomaly_scores is not None else labels.to_frame()
+        frame = frame.astype({"human_label": int})
+        self.save(frame, os.path.join(self.output_dir, ML_SCORES), "csv")
 
     def _update_in_place(self, latent):
         ids = self.session.ids
@@ -103,24 +180,3 @@ class AhuntActiveLearning(PipelineStage):
         if self.visualisation is not None:
             view = latent_projection(pd.DataFrame(latent, index=ids), self.random_state)
             self.visualisation.loc[ids, list(self.visualisation.columns[:2])] = view.to_numpy()
-
-    def _scores(self, proba, exclude):
-        session, hunter = self.session, self.session.hunter
-        mapping = session.label_mapping
-        trained = frontend_score(hunter, proba)
-        classes = hunter.taxonomy_.classes
-        unnamed = mapping.lowest_interesting_value()
-        values = np.array([unnamed if c == hunter.taxonomy_.reserve else mapping.value_of(c, 0)
-                           for c in classes], dtype=float)
-        exclude = set(exclude.tolist()) | set(session.positions(list(hunter.labels_)).tolist())
-        n_q = min(self.n_questions, len(session.ids) - len(exclude))
-        questions, _ = choose_questions(
-            proba, hunter.taxonomy_.interest_weights(), n_q, hunter.strategy,
-            known=hunter.known_columns(),
-            exclude=sorted(exclude), rng=np.random.default_rng([self.random_state, hunter.round_]))
-        acquisition = trained.copy()
-        # the next round's questions above every score, in the engine's order
-        acquisition[questions] = MAX_SCORE + (n_q - np.arange(n_q)) / max(n_q, 1)
-        return pd.DataFrame({"trained_score": trained,
-                             "predicted_user_score": values[proba.argmax(axis=1)],
-                             "acquisition": acquisition}, index=session.ids)

@@ -1,12 +1,17 @@
 """What the frontend's label buttons 0-5 mean to AHUNT.
 
-Astronomaly's page offers six labels. AHUNT needs class names and interest
-weights, so a :class:`LabelMapping` turns each label value into a class
-name, a kind and an interest weight. By default (:meth:`LabelMapping.default`)
-every value is its own class, ``label_0`` ... ``label_5``; 0-2 are
-uninteresting (normal objects, or boring ones such as artefacts, which
-AHUNT learns to ignore) and 3-5 are anomaly classes whose interest rises
-with the value.
+Astronomaly's page offers six labels, an interest scale. AHUNT needs class
+names and interest weights, so a :class:`LabelMapping` turns each label
+value into a class name, a kind and an interest weight. By default
+(:meth:`LabelMapping.default`):
+
+- 0 is "not interesting": the class ``normal``, the same class that round 0
+  learns when there is no catalogue, so every 0 adds to the normal side;
+- 1 and 2 are uninteresting too, each a class of its own (``label_1``,
+  ``label_2``: a boring kind worth telling apart, such as artefacts), of
+  kind normal and interest 0, so AHUNT learns them and never hunts them;
+- 3, 4 and 5 are anomaly classes ``label_3`` ... ``label_5`` with interest
+  1, 2 and 3: what the questions go to, the more the higher the label.
 """
 
 from dataclasses import dataclass
@@ -17,6 +22,7 @@ import pandas as pd
 from ..engine.taxonomy import FixedInterest
 
 UNLABELLED = -1
+NOT_INTERESTING = "normal"
 LABEL_VALUES = tuple(range(6))
 NORMAL, ANOMALY = "normal", "anomaly"
 
@@ -111,10 +117,15 @@ class LabelMapping:
                              f"0-5; {int(bad.sum())} object(s) have other values ({examples}). "
                              f"No label was used; fix these and Retrain again")
 
+    def kinds(self):
+        """Class name -> kind, as :meth:`Hunter.tell` takes it."""
+        return {c.name: c.kind for c in self.classes.values()}
+
     def describe(self):
         return ", ".join(f"{v}: {c.name} ({c.kind}, interest {c.interest:g})"
                          for v, c in sorted(self.classes.items()))
 
 
-_DEFAULT = {v: LabelClass(f"label_{v}", NORMAL, 0.0) for v in (0, 1, 2)}
+_DEFAULT = {0: LabelClass(NOT_INTERESTING, NORMAL, 0.0)}
+_DEFAULT.update({v: LabelClass(f"label_{v}", NORMAL, 0.0) for v in (1, 2)})
 _DEFAULT.update({v: LabelClass(f"label_{v}", ANOMALY, float(v - 2)) for v in (3, 4, 5)})

@@ -11,6 +11,8 @@ def ahunt_pipeline(dataset, output_dir, known_labels=None, hunter=None, label_ma
                    n_questions=10, image_size=None, random_state=0):
     """Features, scores, a latent-space view and the Retrain stage over ``dataset``.
 
+    Without ``known_labels`` (a Series id -> normal class from a catalogue)
+    it needs no labels at all: see :class:`.feature_extraction.AhuntFeatures`.
     Resumes the session saved in ``output_dir`` and the labels of its
     ``ml_scores.csv`` when there are any. Returns the dict Astronomaly's
     frontend expects (``dataset``, ``features``, ``anomaly_scores``,
@@ -21,11 +23,11 @@ def ahunt_pipeline(dataset, output_dir, known_labels=None, hunter=None, label_ma
                               random_state=random_state, output_dir=output_dir)
     features = extractor.run_on_dataset(dataset)
     session = extractor.session_
-    anomalies = AhuntScore(session, output_dir=output_dir).run(features)
+    anomalies = AhuntScore(session, n_questions=n_questions, output_dir=output_dir).run(features)
     anomalies = with_saved_labels(anomalies, output_dir, session)
     visualisation = latent_projection(features, random_state)
     active_learning = AhuntActiveLearning(session, features=features,
-                                          visualisation=visualisation,
+                                          visualisation=visualisation, anomaly_scores=anomalies,
                                           n_questions=n_questions, random_state=random_state,
                                           output_dir=output_dir)
     return {"dataset": dataset, "features": features, "anomaly_scores": anomalies,

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine.hunter import Hunter
-from .label_mapping import UNLABELLED
+from .label_mapping import LABEL_VALUES, NOT_INTERESTING, UNLABELLED
 
 SESSION_DIR = "ahunt_session"
 ML_SCORES = "ml_scores.csv"
@@ -49,15 +49,40 @@ class AhuntSession:
     directory : path
         Where the session is saved (``<output_dir>/ahunt_session``).
     label_mapping : LabelMapping
+    pseudo_normals : int
+        How many pseudo-normal objects to draw before each Retrain (0: the
+        round-0 examples stay, as with a catalogue).
+    random_state : int
+        Seeds each round's draw.
     """
 
-    def __init__(self, hunter, ids, images, directory, label_mapping):
+    def __init__(self, hunter, ids, images, directory, label_mapping, pseudo_normals=0,
+                 random_state=0):
         self.hunter = hunter
         self.ids = pd.Index(np.asarray(ids).astype(str))
         self.images = images
         self.directory = Path(directory)
         self.label_mapping = label_mapping
+        self.pseudo_normals = pseudo_normals
+        self.random_state = random_state
+        self.scores = None
         hunter.taxonomy_.interest = label_mapping.interest_policy(hunter.taxonomy_.reserve)
+
+    def draw_pseudo_normals(self):
+        """Replace the round-0 examples by up to ``pseudo_normals`` objects
+        drawn from the less interesting half by the last ``scores``, never a
+        labelled one: an interesting object among round 0's random draw
+        stops training as normal once the model ranks it above the median."""
+        if not self.pseudo_normals or self.scores is None:
+            return
+        hunter = self.hunter
+        candidates = np.setdiff1d(np.argsort(self.scores, kind="stable")[:len(self.ids) // 2],
+                                  self.positions(list(hunter.labels_)))
+        rng = np.random.default_rng([self.random_state, hunter.round_])
+        where = np.sort(rng.choice(candidates, size=min(self.pseudo_normals, len(candidates)),
+                                   replace=False))
+        hunter.set_initial(self.images[where], np.full(len(where), NOT_INTERESTING),
+                           ids=self.ids[where])
 
     def positions(self, ids):
         return positions(self.ids, ids)
@@ -89,24 +114,45 @@ class AhuntSession:
 def with_saved_labels(anomalies, output_dir, session=None):
     """``anomalies`` with a ``human_label`` column restored after a restart.
 
-    Labels come from ``<output_dir>/ml_scores.csv`` (the frontend rewrites it
-    on every label) and, for objects it holds no label for, from the
-    session's own labels. Every object gets -1 when unlabelled, so the
-    page's Retrain never meets a missing column.
+    The labels are exactly those of ``<output_dir>/ml_scores.csv``, which
+    the page rewrites on every label and the Retrain stage on every Retrain
+    (a label taken back stays taken back). Labels that are not -1 or 0-5,
+    or that name objects not in ``anomalies``, are skipped with a warning.
+    Only when that file is missing or unreadable do the session's own
+    labels (as of its last Retrain) stand in. Unlabelled objects get -1, so
+    the page's Retrain never meets a missing column.
     """
     anomalies = anomalies.copy()
     labels = pd.Series(UNLABELLED, index=anomalies.index, dtype=int)
-    if session is not None:
-        saved = session.labels_as_values()
-        saved = saved[saved.index.isin(labels.index)]
-        labels[saved.index] = saved
-    path = os.path.join(output_dir, ML_SCORES)
-    if os.path.exists(path):
-        csv = pd.read_csv(path, index_col=0)
-        csv.index = csv.index.astype(str)
-        if "human_label" in csv.columns:
-            given = csv["human_label"].fillna(UNLABELLED).astype(int)
-            given = given[(given != UNLABELLED) & given.index.isin(labels.index)]
-            labels[given.index] = given
+    given = _read_page_labels(os.path.join(output_dir, ML_SCORES))
+    if given is None and session is not None:
+        given = session.labels_as_values()
+    if given is not None:
+        bad = ~given.isin([UNLABELLED, *LABEL_VALUES])
+        unknown = ~given.index.isin(labels.index)
+        for what, mask in (("a value that is not -1 or a page label 0-5", bad),
+                           ("an id that is not in the data set", unknown & ~bad)):
+            if mask.any():
+                print(f"WARNING: {ML_SCORES}: {int(mask.sum())} label(s) skipped for {what}: "
+                      + ", ".join(f"{i}: {v}" for i, v in given[mask].head(5).items()))
+        given = given[~bad & ~unknown]
+        labels[given.index] = given.astype(int)
     anomalies["human_label"] = labels
     return anomalies
+
+
+def _read_page_labels(path):
+    """The ``human_label`` column of the page's csv as a Series (NaN -> -1),
+    or None when there is no readable one."""
+    if not os.path.exists(path):
+        return None
+    try:
+        csv = pd.read_csv(path, index_col=0)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as err:
+        print(f"WARNING: {path} cannot be read ({type(err).__name__}: {err}); the labels "
+              f"of the last Retrain are used instead")
+        return None
+    if "human_label" not in csv.columns:
+        return None
+    csv.index = csv.index.astype(str)
+    return pd.to_numeric(csv["human_label"], errors="coerce").fillna(UNLABELLED)
