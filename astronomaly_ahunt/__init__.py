@@ -9,6 +9,7 @@ benchmark, comparison).
 
 from .engine.augmentation import GALAXY, MNIST_LIKE, Augmentation, balance
 from .engine.hunter import Hunter
+from .engine.presets import PAGE_SETTINGS
 from .engine.questions import STRATEGIES, choose_questions, split_questions
 from .engine.taxonomy import ByDiscoveryCount, FixedInterest, NewestAnomaly, Taxonomy
 from .stages.anomaly_detection import AhuntScore
@@ -20,5 +21,5 @@ from .stages.pipeline import ahunt_pipeline
 
 __all__ = ["AhuntActiveLearning", "AhuntFeatures", "AhuntScore", "Augmentation",
            "ByDiscoveryCount", "FixedInterest", "GALAXY", "Hunter", "LabelMapping", "MNIST_LIKE",
-           "NewestAnomaly", "STRATEGIES", "Taxonomy", "ahunt_pipeline", "balance",
+           "NewestAnomaly", "PAGE_SETTINGS", "STRATEGIES", "Taxonomy", "ahunt_pipeline", "balance",
            "choose_questions", "image_folder", "split_questions"]

@@ -4,9 +4,10 @@ Set the constants below, then serve it with Astronomaly's frontend::
 
     python astronomaly/frontend/run_server.py /path/to/example_scripts/ahunt_image_folder.py
 
-With no catalogue, round 0 learns a single 'normal' class from a random
-sample of the cutouts. Buttons 0-2 mark boring objects, 3-5 ever more
-interesting ones (see ``astronomaly_ahunt.stages.label_mapping``). Keep every path
+No catalogue is needed (CATALOGUE = None): label the top of the list, 0 for
+anything boring, 5 for what you want more of (1-2: boring kinds worth telling
+apart, such as artefacts; 3-4: lesser finds), and press Retrain (see
+``astronomaly_ahunt.stages.label_mapping``). Keep every path
 free of '-': Astronomaly's cache check splits its log lines on it.
 """
 
@@ -14,7 +15,7 @@ import os
 
 import pandas as pd
 
-from astronomaly_ahunt import Hunter, LabelMapping, ahunt_pipeline, image_folder
+from astronomaly_ahunt import PAGE_SETTINGS, Hunter, LabelMapping, ahunt_pipeline, image_folder
 
 IMAGE_DIR = os.path.join(os.getcwd(), "example_data", "cutouts")
 OUTPUT_DIR = os.environ.get("AHUNT_OUTPUT_DIR",
@@ -22,7 +23,7 @@ OUTPUT_DIR = os.environ.get("AHUNT_OUTPUT_DIR",
 CATALOGUE = None          # optional csv: object id (file name without extension), class
 IMAGE_SIZE = (64, 64)     # every cutout is resized to this
 AUGMENTATION = "galaxy"   # 45 degree rotations, reflected edges; "mnist" for digits-like data
-N_QUESTIONS = 10          # questions ranked first after each Retrain
+N_QUESTIONS = 20          # questions ranked first after each Retrain: a page to label
 SEED = int(os.environ.get("AHUNT_SEED", 0))
 LABELS = LabelMapping.default()
 
@@ -34,6 +35,7 @@ def run_pipeline():
         known = pd.read_csv(CATALOGUE, index_col=0).iloc[:, 0]
         known.index = known.index.astype(str)
     return ahunt_pipeline(dataset, OUTPUT_DIR, known_labels=known,
-                          hunter=Hunter(augmentation=AUGMENTATION, random_state=SEED),
+                          hunter=Hunter(**PAGE_SETTINGS, augmentation=AUGMENTATION,
+                                        random_state=SEED),
                           label_mapping=LABELS, n_questions=N_QUESTIONS,
                           image_size=IMAGE_SIZE, random_state=SEED)

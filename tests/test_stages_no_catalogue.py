@@ -2,7 +2,6 @@
 no catalogue, the page's buttons, Retrain, and a server that may restart at
 any moment. Driven the way the frontend drives them, without Astronomaly."""
 
-import numpy as np
 import pandas as pd
 import pytest
 

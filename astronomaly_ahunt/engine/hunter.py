@@ -15,7 +15,7 @@ stage and a notebook drive the same engine the same way::
 
 import numpy as np
 
-from .augmentation import PRESETS, Augmentation, balance
+from .augmentation import PRESETS, balance
 from .model import LOSSES, AhuntNet
 from .persistence import load_hunter, save_hunter
 from .questions import (RESERVE_STRATEGIES, STRATEGIES, choose_questions, explore,

@@ -64,7 +64,7 @@ class AhuntScore(AhuntStage):
         How many questions come first.
     """
 
-    def __init__(self, session, n_questions=10, **kwargs):
+    def __init__(self, session, n_questions=20, **kwargs):
         super().__init__(**{"drop_nans": False, "n_questions": n_questions, **kwargs})
         self.session = session
         self.n_questions = n_questions

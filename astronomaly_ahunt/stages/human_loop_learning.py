@@ -55,7 +55,7 @@ class AhuntActiveLearning(AhuntStage):
     """
 
     def __init__(self, session, features=None, visualisation=None, anomaly_scores=None,
-                 n_questions=10, column_to_sort_by="acquisition", show_unlabelled_first=True,
+                 n_questions=20, column_to_sort_by="acquisition", show_unlabelled_first=True,
                  random_state=0, **kwargs):
         # every object must come back from run, so no row is dropped for a NaN
         super().__init__(**{"n_questions": n_questions, "random_state": random_state,

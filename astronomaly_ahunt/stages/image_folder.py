@@ -61,8 +61,15 @@ class ImageFolderDataset(FallbackDataset):
 
 def image_folder(directory, output_dir, display_image_size=None, **kwargs):
     """The folder as Astronomaly's ``ImageThumbnailsDataset`` when installed,
-    else as an :class:`ImageFolderDataset`."""
+    else as an :class:`ImageFolderDataset`.
+
+    Astronomaly reads FITS only when told (``fits_format=True``): a folder
+    holding FITS cutouts tells it, unless the caller says otherwise.
+    """
     if ASTRONOMALY_INSTALLED:
+        if "fits_format" not in kwargs:
+            kwargs["fits_format"] = any(name.rsplit(".", 1)[-1].lower() in FITS_TYPES
+                                        for name in os.listdir(directory))
         from astronomaly.data_management.image_reader import ImageThumbnailsDataset
         return ImageThumbnailsDataset(directory=directory, output_dir=output_dir,
                                       display_image_size=display_image_size, **kwargs)

@@ -8,7 +8,7 @@ from .visualisation import latent_projection
 
 
 def ahunt_pipeline(dataset, output_dir, known_labels=None, hunter=None, label_mapping=None,
-                   n_questions=10, image_size=None, random_state=0):
+                   n_questions=20, image_size=None, random_state=0):
     """Features, scores, a latent-space view and the Retrain stage over ``dataset``.
 
     Without ``known_labels`` (a Series id -> normal class from a catalogue)
