@@ -78,3 +78,23 @@ def test_real_controller_labels_retrains_and_resumes(workdir):
     assert hunter.round_ == 1 and sorted(hunter.labels_) == sorted(asked)
     labels = again.anomaly_scores["human_label"]
     assert sorted(labels.index[labels != -1]) == sorted(asked)
+
+    # a label outside 0-5 and one on an unknown id, sent through the page's
+    # /label, are refused and leave the Controller's frame as it was
+    victim = labels.index[labels == -1][0]
+    with pytest.raises(ValueError, match=f"label refused for 1 object.*{victim}: label 7"):
+        again.set_human_label(victim, 7.0)
+    with pytest.raises(ValueError, match="ghost: not an object of this data set"):
+        again.set_human_label("ghost", 5.0)
+    assert "ghost" not in again.anomaly_scores.index
+    assert again.anomaly_scores.loc[victim, "human_label"] == -1
+    # Delete Labels, then one new label and Retrain: the deleted ones leave the
+    # session and a restart does not bring them back
+    again.delete_labels()
+    again.set_human_label(victim, 0.0)
+    assert again.run_active_learning()["status"] == "success"
+    assert list(hunter.labels_) == [victim] and hunter.round_ == 2
+    third = Controller(str(script))
+    third.run_pipeline()
+    labels = third.anomaly_scores["human_label"]
+    assert labels.index[labels != -1].tolist() == [victim]
