@@ -52,8 +52,8 @@ def labels_of(frame):
 
 
 def test_without_a_catalogue_the_page_finds_the_interesting_objects(session):
-    # measured: 2 + 8 + 8 of the 12 in 30 labels (labelling at random finds 1.0)
-    assert sum(session["found"]) >= 9 and session["found"][0] >= 1
+    # measured: 1 + 6 + 4 of the 12 in 30 labels (labelling at random finds 1.0)
+    assert sum(session["found"]) >= 8 and session["found"][0] >= 1
     hunter = session["page"].active_learning.session.hunter
     assert hunter.taxonomy_.classes == ["normal", "reserve", "label_5"]
     assert hunter.taxonomy_.kinds == ["normal", "reserve", "anomaly"]
