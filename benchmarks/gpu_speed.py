@@ -14,8 +14,11 @@ Measures, on synthetic seeded data and after a warm-up:
   JAX also with the batches already on the device (no host transfer).
 
     KERAS_BACKEND=jax python benchmarks/gpu_speed.py --out gpu.json --require-gpu
-    nice -n 10 python benchmarks/gpu_speed.py --out cpu.json --score-n 8192 --repeats 2
+    nice -n 10 python benchmarks/gpu_speed.py --out cpu.json --score-n 8192
     python benchmarks/gpu_speed.py --report gpu.json cpu.json --output gpu-speed.md
+
+benchmarks/results/gpu-speed.md is that report, its JSON inputs beside it
+(gpu-speed-h200.json, gpu-speed-cpu.json) and a closing paragraph by hand.
 """
 
 import argparse
@@ -234,8 +237,8 @@ def report(args):
     epochs = gpu["retrain"][0]["epochs"]
     lines = ["# GPU speed: a retrain and a scoring pass, H200 (JAX) against this CPU "
              "(TensorFlow)", "",
-             f"`benchmarks/gpu_speed.py`; synthetic seeded data; best of the timed repeats "
-             f"after a warm-up.", "",
+             "`benchmarks/gpu_speed.py`; synthetic seeded data; best of the timed repeats "
+             "after a warm-up.", "",
              f"GPU: {describe(gpu['machine'])}.", "",
              f"CPU: {describe(cpu['machine'])}; run under `nice -n 10` on a shared machine.", "",
              f"## One retrain: Keras fit, {epochs} epochs over 2,700 images of 28x28x1 "
