@@ -5,21 +5,41 @@ Three parts: :mod:`.engine` (the CNN, questions, taxonomy, the ask/tell
 ``Hunter``; no Astronomaly), :mod:`.stages` (Astronomaly pipeline stages
 built on the engine) and :mod:`.experiments` (protocols, baselines,
 benchmark, comparison).
+
+The public names are imported on first use (PEP 562), so that
+``import astronomaly_ahunt.cli`` and ``astronomaly-ahunt --help`` do not
+load TensorFlow.
 """
 
-from .engine.augmentation import GALAXY, MNIST_LIKE, Augmentation, balance
-from .engine.hunter import Hunter
-from .engine.presets import PAGE_SETTINGS
-from .engine.questions import STRATEGIES, choose_questions, split_questions
-from .engine.taxonomy import ByDiscoveryCount, FixedInterest, NewestAnomaly, Taxonomy
-from .stages.anomaly_detection import AhuntScore
-from .stages.feature_extraction import AhuntFeatures
-from .stages.human_loop_learning import AhuntActiveLearning
-from .stages.image_folder import image_folder
-from .stages.label_mapping import LabelMapping
-from .stages.pipeline import ahunt_pipeline
+import importlib
 
-__all__ = ["AhuntActiveLearning", "AhuntFeatures", "AhuntScore", "Augmentation",
-           "ByDiscoveryCount", "FixedInterest", "GALAXY", "Hunter", "LabelMapping", "MNIST_LIKE",
-           "NewestAnomaly", "PAGE_SETTINGS", "STRATEGIES", "Taxonomy", "ahunt_pipeline", "balance",
-           "choose_questions", "image_folder", "split_questions"]
+# public name -> the module that defines it
+_PUBLIC = {
+    "GALAXY": ".engine.augmentation", "MNIST_LIKE": ".engine.augmentation",
+    "Augmentation": ".engine.augmentation", "balance": ".engine.augmentation",
+    "Hunter": ".engine.hunter",
+    "PAGE_SETTINGS": ".engine.presets",
+    "STRATEGIES": ".engine.questions", "choose_questions": ".engine.questions",
+    "split_questions": ".engine.questions",
+    "ByDiscoveryCount": ".engine.taxonomy", "FixedInterest": ".engine.taxonomy",
+    "NewestAnomaly": ".engine.taxonomy", "Taxonomy": ".engine.taxonomy",
+    "AhuntScore": ".stages.anomaly_detection",
+    "AhuntFeatures": ".stages.feature_extraction",
+    "AhuntActiveLearning": ".stages.human_loop_learning",
+    "image_folder": ".stages.image_folder",
+    "LabelMapping": ".stages.label_mapping",
+    "ahunt_pipeline": ".stages.pipeline",
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_PUBLIC))

@@ -8,7 +8,7 @@ randomly rotated, shifted and zoomed copies of its own members.
 from dataclasses import dataclass
 
 import numpy as np
-import keras
+from .quiet_tensorflow import keras
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ the scaled distance to a learned prototype per class).
 """
 
 import numpy as np
-import keras
-import tensorflow as tf
+
+from .quiet_tensorflow import keras, tf
 
 LOSSES = ("softmax", "focal", "isomax")
 # Few filters in the first layers, where the maps are large: on a CPU the

@@ -1,0 +1,39 @@
+"""TensorFlow and Keras, imported without TensorFlow's start-up log.
+
+TensorFlow 2.21 writes its C++ log (oneDNN, "Could not find cuda drivers",
+"failed call to cuInit: ... CUDA error" on a machine without a GPU) to
+standard error before ``TF_CPP_MIN_LOG_LEVEL`` takes effect, so a user who
+runs a CPU benchmark reads what looks like a failure. Unless the user has
+set ``TF_CPP_MIN_LOG_LEVEL`` themselves (then they asked for TensorFlow's
+log, and get it), standard error is silenced at the file-descriptor level
+while TensorFlow loads and looks for devices, and restored before anything
+of ours runs; Python exceptions raised meanwhile still reach the user.
+"""
+
+import contextlib
+import os
+
+LOG_LEVEL_VARIABLE = "TF_CPP_MIN_LOG_LEVEL"
+
+
+@contextlib.contextmanager
+def _stderr_silenced():
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+
+
+_user_chose = LOG_LEVEL_VARIABLE in os.environ
+# errors only for what TensorFlow logs once it is loaded (the level is honoured from then on)
+os.environ.setdefault(LOG_LEVEL_VARIABLE, "2")
+with contextlib.nullcontext() if _user_chose else _stderr_silenced():
+    import tensorflow as tf
+    import keras
+    tf.config.list_physical_devices()  # cuInit logs here, not at import
+
+__all__ = ["keras", "tf"]
