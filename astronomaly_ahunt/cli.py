@@ -1,62 +1,126 @@
-"""The ``astronomaly-ahunt`` command."""
+"""The ``astronomaly-ahunt`` command.
+
+Imports here stay cheap (no TensorFlow, pandas or scikit-learn) so that
+``--help`` and bad arguments answer at once; each command imports what it
+runs, and checks its inputs before it prints a header or writes a file.
+"""
 
 import argparse
 import sys
 from pathlib import Path
 
-from .experiments import compare
 from .engine.presets import HUNTER_PRESETS
+from .experiments.methods import DEFAULT_METHODS, METHODS
 
 DEFAULT_OUTPUT = "ahunt_output"
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="astronomaly-ahunt",
-                                     description="AHUNT anomaly hunting for Astronomaly")
+class _Parser(argparse.ArgumentParser):
+    """argparse with its usage dropped from errors: one line that names the
+    problem and where to read more."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _count(text):
+    """A whole number of at least 1, for counts where 0 would run for nothing."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} would run nothing; give 1 or more")
+    return value
+
+
+def build_parser():
+    parser = _Parser(prog="astronomaly-ahunt", description="AHUNT anomaly hunting for Astronomaly")
     commands = parser.add_subparsers(dest="command", required=True)
-    sim = commands.add_parser("simulate", help="run a round protocol with a simulated oracle")
+    _add_simulate_parser(commands)
+    _add_benchmark_parser(commands)
+    _add_compare_parser(commands)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"astronomaly-ahunt {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+def _add_output_arguments(command, default):
+    command.add_argument("--output-dir", default=default,
+                         help=f"folder for the results (default: {default})")
+    command.add_argument("--force", action="store_true",
+                         help="replace results already in --output-dir")
+
+
+def _refuse_to_overwrite(args, result_file):
+    """Stop before any work if ``--output-dir`` holds an earlier run's results."""
+    if (Path(args.output_dir) / result_file).exists() and not args.force:
+        raise ValueError(f"{args.output_dir} already holds results ({result_file}); choose "
+                         f"another --output-dir, or add --force to replace them")
+
+
+def _add_simulate_parser(commands):
+    sim = commands.add_parser("simulate", help="run a round protocol with a simulated oracle",
+                              description="Run AHUNT (and an isolation forest on raw pixels) "
+                                          "through PROTOCOL's rounds, the oracle answering "
+                                          "with the true labels; write rounds.csv, "
+                                          "summary.json and rounds.png to --output-dir.")
     sim.add_argument("protocol", nargs="?", default="digits",
                      help="protocol name (digits, mnist-paper, fmnist-paper, "
                           "fmnist-two-anomalies) or a JSON file of protocol fields; "
                           "default: digits (embedded, no download)")
     sim.add_argument("--data", help="dataset file or folder for protocols whose data is not "
                                     "embedded (an MNIST .npz, the Fashion-MNIST folder)")
-    sim.add_argument("--rounds", type=int, help="override the protocol's number of rounds")
-    sim.add_argument("--questions", type=int, help="override n_q, questions per round")
+    sim.add_argument("--rounds", type=_count, help="override the protocol's number of rounds")
+    sim.add_argument("--questions", type=_count, help="override n_q, questions per round")
     sim.add_argument("--strategy", choices=["uncertainty", "anomalous", "random"],
                      help="question strategy (default: the preset's, else uncertainty)")
-    sim.add_argument("--loss", default="softmax", choices=["softmax", "focal", "isomax"])
+    sim.add_argument("--loss", default="softmax", choices=["softmax", "focal", "isomax"],
+                     help="the CNN's loss: softmax cross-entropy (the paper's), focal, or "
+                          "IsoMax (distance to a prototype per class); default softmax")
     sim.add_argument("--preset", choices=sorted(HUNTER_PRESETS), default="default",
-                     help="'tuned': our question rule and faster CNN; 'paper': the paper's "
-                          "printed training settings (see benchmarks/README.md)")
-    sim.add_argument("--seed", type=int, default=0)
+                     help="'tuned': our question rule and a CNN suited to the image size; "
+                          "'paper': the paper's printed training settings "
+                          "(see benchmarks/README.md)")
+    sim.add_argument("--seed", type=int, default=0,
+                     help="seed of the rounds drawn, the CNN and every random choice "
+                          "(default 0)")
     sim.add_argument("--no-baseline", action="store_true",
                      help="skip the isolation forest on raw pixels")
-    sim.add_argument("--output-dir", default=DEFAULT_OUTPUT)
+    _add_output_arguments(sim, DEFAULT_OUTPUT)
     sim.set_defaults(run=simulate_command)
-    _add_benchmark_parser(commands)
-    compare.add_parser(commands)
-    args = parser.parse_args(argv)
-    try:
-        return args.run(args)
-    except (ValueError, FileNotFoundError) as err:
-        print(f"astronomaly-ahunt: error: {err}", file=sys.stderr)
-        return 2
 
 
-def simulate_command(args):
+def _load(args):
+    """The protocol with the command line's overrides and its data, checked
+    against each other, before anything runs."""
     from .experiments.datasets import load_dataset
     from .experiments.protocols import load_protocol
+    from .experiments.simulate import check_protocol
 
     protocol = load_protocol(args.protocol).with_overrides(rounds=args.rounds, n_q=args.questions)
     data = load_dataset(protocol.dataset, args.data, protocol.image_size)
+    check_protocol(protocol, data)
+    return protocol, data
+
+
+def simulate_command(args):
+    _refuse_to_overwrite(args, "rounds.csv")
+    protocol, data = _load(args)
     print(f"AHUNT simulation '{protocol.name}': {protocol.description}")
     params = {**HUNTER_PRESETS[args.preset], "loss": args.loss}
     strategy = args.strategy or params.pop("strategy", "uncertainty")
     print(f"{protocol.rounds} rounds, {protocol.n_q} questions a round, strategy "
           f"{strategy}, loss {args.loss}, preset {args.preset}, seed {args.seed}; "
           f"training round 0 ...", flush=True)
-    from .experiments.simulate import BASELINES, simulate  # imports TensorFlow: after the cheap checks
+    from .experiments.simulate import BASELINES, simulate  # imports TensorFlow: after the checks
 
     result = simulate(protocol, data, strategy=strategy, seed=args.seed,
                       baselines=() if args.no_baseline else BASELINES,
@@ -69,23 +133,28 @@ def simulate_command(args):
 def _print_round(row):
     asked = " ".join(f"{k[len('asked_'):]}:{int(v)}" for k, v in row.items()
                      if k.startswith("asked_") and v == v)
-    baseline = "".join(f"  {k[:-len('_mcc_topk')]} {v:.2f}" for k, v in row.items()
+    baseline = "".join(f"  {k[:-len('_mcc_topk')]} {_number(v)}" for k, v in row.items()
                        if k.endswith("_mcc_topk"))
     secs = row["seconds_select"] + row["seconds_retrain"] + row["seconds_score"]
     print(f"round {row['round']:3d}  asked {asked:<24s} anomalies found {row['true_candidates']}"
-          f"  MCC argmax {row['mcc_argmax']:.2f} top-k {row['mcc_topk']:.2f}{baseline}"
-          f"  ({secs:.1f} s)", flush=True)
+          f"  MCC argmax {_number(row['mcc_argmax'])} top-k {_number(row['mcc_topk'])}"
+          f"{baseline}  ({secs:.1f} s)", flush=True)
+
+
+def _number(value):
+    """Two decimals, or the tables' "–" where a method has no such number."""
+    return "–" if value != value else f"{value:.2f}"
 
 
 def _summary_text(s, paths):
-    found = ", ".join(f"{k} (round {v})" for k, v in s["anomaly_classes_discovered"].items())
+    found = ", ".join(f"'{k}' in round {v}" for k, v in s["anomaly_classes_discovered"].items())
     rows = [("final MCC, argmax class", f"{s['final_mcc_argmax']:.3f}"),
             ("final MCC, top-k", f"{s['final_mcc_topk']:.3f}")]
     rows += [(f"final MCC, {k[len('final_'):-len('_mcc_topk')]} (top-k)", f"{v:.3f}")
              for k, v in s.items() if k.endswith("_mcc_topk") and k != "final_mcc_topk"]
     rows += [("ROC AUC, anomaly probability", f"{s['final_auc']:.3f}"),
              ("anomalies found", f"{s['anomalies_found']} of {s['questions']} questions"),
-             ("anomaly classes discovered", found or "none"),
+             ("anomaly classes, first asked", found or "none"),
              ("seconds per round", f"{s['seconds_per_round']:.2f} (retrain "
                                    f"{s['seconds_retrain_per_round']:.2f}); "
                                    f"whole run {s['wall_seconds']:.0f} s")]
@@ -95,11 +164,10 @@ def _summary_text(s, paths):
 
 
 def _add_benchmark_parser(commands):
-    from .experiments.methods import DEFAULT_METHODS, METHODS
     bench = commands.add_parser(
         "benchmark", help="compare methods over several seeds on the same rounds",
         description="Run METHODS for each seed on the same rounds of PROTOCOL; write per-run "
-                    "CSVs, a Markdown summary (mean and 68%% band over seeds) and the paper's "
+                    "CSVs, a Markdown summary (mean and 68% band over seeds) and the paper's "
                     "figures to --output-dir.")
     bench.add_argument("protocol", help="digits, fmnist-paper, fmnist-two-anomalies, "
                                         "first-radio, mnist-paper, cifar-paper, desi-paper, "
@@ -108,32 +176,32 @@ def _add_benchmark_parser(commands):
     bench.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS),
                        metavar="METHOD", help=f"any of: {', '.join(METHODS)}; default: "
                                               f"{' '.join(DEFAULT_METHODS)}")
-    bench.add_argument("--seeds", type=int, default=10, help="number of seeds (default 10)")
-    bench.add_argument("--first-seed", type=int, default=0)
-    bench.add_argument("--rounds", type=int, help="override the protocol's number of rounds")
-    bench.add_argument("--questions", type=int, help="override n_q, questions per round")
+    bench.add_argument("--seeds", type=_count, default=10, help="number of seeds (default 10)")
+    bench.add_argument("--first-seed", type=int, default=0,
+                       help="the first seed; seeds run from it upwards (default 0)")
+    bench.add_argument("--rounds", type=_count, help="override the protocol's number of rounds")
+    bench.add_argument("--questions", type=_count, help="override n_q, questions per round")
     bench.add_argument("--preset", choices=sorted(HUNTER_PRESETS), default="default",
                        help="settings for every AHUNT method on top of its own: 'paper' is the "
                             "paper's printed training (Adam 1e-5, 3 epochs a round), 'tuned' "
-                            "our question rule and faster CNN (the ahunt-tuned method)")
+                            "our question rule and a CNN suited to the image size (the "
+                            "ahunt-tuned method)")
     bench.add_argument("--latent-map", choices=["umap", "pca"], default="umap",
                        help="2-d map of Fig. 1 (UMAP falls back to PCA without umap-learn)")
-    bench.add_argument("--output-dir", default="ahunt_benchmark")
+    _add_output_arguments(bench, "ahunt_benchmark")
     bench.set_defaults(run=benchmark_command)
 
 
 def benchmark_command(args):
-    from .experiments.datasets import load_dataset
     from .experiments.methods import check_methods
-    from .experiments.protocols import load_protocol
 
-    protocol = load_protocol(args.protocol).with_overrides(rounds=args.rounds, n_q=args.questions)
+    _refuse_to_overwrite(args, "rounds.csv")
     methods = check_methods(args.methods)
-    data = load_dataset(protocol.dataset, args.data, protocol.image_size)
+    protocol, data = _load(args)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     print(f"benchmark '{protocol.name}': {', '.join(methods)}; seeds {seeds[0]}..{seeds[-1]}, "
           f"{protocol.rounds} rounds, n_q {protocol.n_q}, preset {args.preset}", flush=True)
-    from .experiments.benchmark import run_benchmark  # imports TensorFlow: after the cheap checks
+    from .experiments.benchmark import run_benchmark  # imports TensorFlow: after the checks
 
     result = run_benchmark(protocol, data, methods, seeds,
                            hunter_params=HUNTER_PRESETS[args.preset],
@@ -146,11 +214,56 @@ def benchmark_command(args):
 
 
 def _print_benchmark_round(seed, records):
-    cells = "  ".join(f"{r['method']} {r['mcc_argmax']:.2f}/{r['mcc_topk']:.2f} "
+    cells = "  ".join(f"{r['method']} {_number(r['mcc_argmax'])}/{_number(r['mcc_topk'])} "
                       f"{r['true_candidates']}" for r in records)
     secs = sum(r["seconds_select"] + r["seconds_retrain"] + r["seconds_score"] for r in records)
     print(f"seed {seed} round {records[0]['round']:3d} (MCC argmax/top-k, anomalies found)  "
           f"{cells}  ({secs:.1f} s)", flush=True)
+
+
+def _add_compare_parser(commands):
+    cmp = commands.add_parser(
+        "compare", help="label two Astronomaly pipeline scripts from a truth table, "
+                        "round by round, as a person would on the page",
+        description="For each seed, run each SCRIPT's run_pipeline() and ROUNDS rounds of: "
+                    "label the first LABELS unlabelled objects of the page's order from "
+                    "the truth table, Retrain, re-sort. Prints and plots interesting "
+                    "objects found per label spent.")
+    cmp.add_argument("scripts", nargs="+", metavar="SCRIPT",
+                     help="pipeline scripts, e.g. example_scripts/ahunt_digits.py "
+                          "example_scripts/astronomaly_digits_static.py")
+    cmp.add_argument("--truth", required=True,
+                     help="csv of object id, label 0-5; '{seed}' is replaced by the seed "
+                          "(e.g. ahunt_output/digits_cutouts_seed{seed}/truth.csv)")
+    cmp.add_argument("--rounds", type=_count, default=5, help="rounds of labelling (default 5)")
+    cmp.add_argument("--labels", type=_count, default=10, help="labels per round (default 10)")
+    cmp.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
+                     help="seeds, each a separate run of every script (default 0 1 2)")
+    cmp.add_argument("--interesting", type=int, default=3,
+                     help="labels >= this count as interesting (default 3)")
+    _add_output_arguments(cmp, "ahunt_output/compare")
+    cmp.set_defaults(run=compare_command)
+
+
+def compare_command(args):
+    from .experiments.compare import MissingAstronomaly, compare, plot_comparison, summary_table
+
+    _refuse_to_overwrite(args, "compare.csv")
+    try:
+        table = compare(args.scripts, args.truth, args.rounds, args.labels, args.seeds,
+                        args.interesting, args.output_dir)
+    except MissingAstronomaly as err:
+        print(f"astronomaly-ahunt compare: {err}", file=sys.stderr)
+        return 3
+    out = Path(args.output_dir)
+    table.to_csv(out / "compare.csv", index=False)
+    plot_comparison(table, out / "compare.png",
+                    f"{args.rounds} rounds of {args.labels} labels, seeds "
+                    f"{', '.join(map(str, args.seeds))}")
+    print("\ninteresting objects found by labels spent, mean (per seed):")
+    print(summary_table(table).to_string())
+    print(f"written: {out / 'compare.csv'}, {out / 'compare.png'}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ set -u
 cd "$(dirname "$0")/.."
 R=benchmarks/results
 run() { name=$1; shift; echo "== $name start $(date +%T)"
-        astronomaly-ahunt benchmark "$@" --output-dir "$R/$name" > "$R/$name.log" 2>&1
+        astronomaly-ahunt benchmark "$@" --force --output-dir "$R/$name" > "$R/$name.log" 2>&1
         echo "== $name rc=$? end $(date +%T)"; }
 case "${1:-all}" in
   main|all)

@@ -53,9 +53,14 @@ class LabelledImages:
         """The integer label of a class given by name or by number."""
         if isinstance(name_or_label, str) and name_or_label in self.class_names:
             return self.class_names.index(name_or_label)
-        label = int(name_or_label)
+        try:
+            label = int(name_or_label)
+        except (TypeError, ValueError):
+            label = -1
         if not 0 <= label < len(self.class_names):
-            raise ValueError(f"class {name_or_label!r} is not one of {self.class_names}")
+            raise ValueError(f"{name_or_label!r} is not a class of this dataset; give a name "
+                             f"({', '.join(self.class_names)}) or a number 0-"
+                             f"{len(self.class_names) - 1}")
         return label
 
 
@@ -104,14 +109,22 @@ def load_npz(path, class_names=None):
         raise FileNotFoundError(f"no file {path}; give the path of a .npz holding "
                                 f"x_train/y_train/x_test/y_test or x/y")
     with np.load(path) as data:
-        if "x" in data:
+        if "x" in data and "y" in data:
             x, y = data["x"], data["y"]
-        elif "x_train" in data:
+        elif "x_train" in data and "y_train" in data:
             x = np.concatenate([data["x_train"], data.get("x_test", data["x_train"][:0])])
             y = np.concatenate([data["y_train"], data.get("y_test", data["y_train"][:0])])
         else:
-            raise ValueError(f"{path} has arrays {list(data)}; expected x_train/y_train "
-                             f"(and x_test/y_test) or x/y")
+            raise ValueError(f"{path} has arrays {', '.join(data.files)}; expected images and "
+                             f"labels as x_train, y_train (and x_test, y_test) or as x, y")
+    if x.ndim not in (3, 4) or (x.ndim == 4 and x.shape[-1] not in (1, 3, 4)) \
+            or min(x.shape[1:3]) < 8:
+        raise ValueError(f"{path}: images of shape {x.shape}, expected (n, height, width) or "
+                         f"(n, height, width, channels), at least 8x8 px with 1, 3 or 4 "
+                         f"channels last; reshape flattened images, move channels last with np.moveaxis(x, 1, -1)")
+    if len(x) != len(np.ravel(y)):
+        raise ValueError(f"{path}: {len(x)} images but {len(np.ravel(y))} labels; give one "
+                         f"label per image")
     x = x.astype(np.float32)
     if x.max() > 1.0:
         x /= 255.0
@@ -197,6 +210,10 @@ def load_dataset(name, path=None, image_size=None):
     'first' (path optional), 'mnist' or 'cifar10' (a local .npz) or
     'galaxy10' (a local .h5); ``image_size`` resizes FIRST and Galaxy10."""
     if name == "digits":
+        if path is not None:
+            raise ValueError(f"the digits ship with scikit-learn, so this protocol takes no "
+                             f"--data (got {path}); drop --data, or give your own images to a "
+                             f"protocol JSON whose dataset is \"mnist\" (an .npz)")
         return load_digits_images()
     if name == "fashion-mnist":
         return load_fashion_mnist(path)

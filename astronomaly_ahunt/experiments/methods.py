@@ -8,9 +8,7 @@ the frozen (round-0) latent space of the ``static-al`` runner.
 
 import importlib
 
-from .baselines import ConiferestRunner, ForestRunner, NeighbourScoreRunner
 from ..engine.presets import PAPER_SETTINGS, TUNED_SETTINGS
-from .runners import HunterRunner
 
 # AHUNT variants: Hunter parameters on top of the protocol's and the user's.
 AHUNT_VARIANTS = {
@@ -74,7 +72,11 @@ def build_runners(methods, protocol, seed, hunter_params=None, snapshot_rounds=(
     latent features of the ``ahunt`` runner are kept after
     ``snapshot_rounds``.
     """
-    from ..engine.hunter import Hunter  # imports TensorFlow: only when a CNN is run
+    # here, not above: the command line reads the method names without loading
+    # scikit-learn, and TensorFlow only when a CNN is run
+    from ..engine.hunter import Hunter
+    from .baselines import ConiferestRunner, ForestRunner, NeighbourScoreRunner
+    from .runners import HunterRunner
 
     methods = check_methods(methods)
     owners = list(dict.fromkeys(RIDERS.get(m, m) for m in methods))

@@ -2,7 +2,7 @@
 questions the oracle answers (the paper's Table 1 and section 5)."""
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from ..engine.taxonomy import ByDiscoveryCount, NewestAnomaly
@@ -120,17 +120,51 @@ def load_protocol(name_or_path):
     if name_or_path in PROTOCOLS:
         return PROTOCOLS[name_or_path]
     path = Path(name_or_path)
-    if not path.exists():
+    if not path.is_file():
         raise ValueError(f"no protocol named {name_or_path!r} and no such file; "
                          f"known protocols: {', '.join(PROTOCOLS)}")
-    return protocol_from_dict(json.loads(path.read_text()))
+    try:
+        fields_ = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path} is not valid JSON: {err.msg} at line {err.lineno}, column "
+                         f"{err.colno}; fix the file (see benchmarks/*.json for examples)") from None
+    try:
+        return protocol_from_dict(fields_)
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None
 
 
-def protocol_from_dict(fields):
+def _check_fields(given, cls, what):
+    """Name what is missing from or unknown to the fields of dataclass ``cls``."""
+    if not isinstance(given, dict):
+        raise ValueError(f"{what} must be a JSON object of fields, not {type(given).__name__}")
+    known = {f.name for f in fields(cls)}
+    required = [f.name for f in fields(cls)
+                if f.default is MISSING and f.default_factory is MISSING]
+    missing = [k for k in required if k not in given]
+    unknown = [k for k in given if k not in known]
+    if missing or unknown:
+        problems = ([f"misses {', '.join(missing)}"] if missing else []) + \
+                   ([f"has unknown field(s) {', '.join(unknown)}"] if unknown else [])
+        raise ValueError(f"{what} {' and '.join(problems)}; its fields are "
+                         f"{', '.join(required)} (required) and "
+                         f"{', '.join(sorted(known - set(required)))}")
+
+
+def protocol_from_dict(fields_):
     """A protocol from its fields as JSON gives them back (lists for tuples)."""
-    fields = dict(fields)
+    _check_fields(fields_, Protocol, "the protocol")
+    fields_ = dict(fields_)
+    for key in ("normal", "initial", "per_round", "anomalies"):
+        if not isinstance(fields_[key], list):
+            raise ValueError(f"the protocol's {key} must be a list, not {fields_[key]!r}")
+    for key in ("rounds", "n_q"):
+        if not isinstance(fields_[key], int):
+            raise ValueError(f"the protocol's {key} must be a whole number, not {fields_[key]!r}")
+    for stream in fields_["anomalies"]:
+        _check_fields(stream, AnomalyStream, "an entry of anomalies")
     for key in ("normal", "initial", "per_round"):
-        fields[key] = tuple(fields[key])
-    if fields.get("interest") is not None:
-        fields["interest"] = tuple(tuple(e) for e in fields["interest"])
-    return Protocol(**fields)
+        fields_[key] = tuple(fields_[key])
+    if fields_.get("interest") is not None:
+        fields_["interest"] = tuple(tuple(e) for e in fields_["interest"])
+    return Protocol(**fields_)

@@ -23,27 +23,40 @@ from .metrics import mcc, top_k
 BASELINES = ("iforest-raw",)
 
 
+def check_protocol(protocol, data):
+    """Objects each class must give over the rounds, {label: [round 0, round 1, ...]}.
+
+    Raises ``ValueError`` naming the protocol when one of its classes is not
+    a class of ``data`` or ``data`` holds too few of it.
+    """
+    streams = {}
+    try:
+        for label, n0, n in zip(protocol.normal, protocol.initial, protocol.per_round):
+            streams[data.label_of(label)] = [n0] + [n] * protocol.rounds
+        for a in protocol.anomalies:
+            streams[data.label_of(a.label)] = [0] + [a.per_round if r >= a.first_round else 0
+                                                     for r in range(1, protocol.rounds + 1)]
+    except ValueError as err:
+        raise ValueError(f"protocol {protocol.name!r}: {err}") from None
+    for label, counts in streams.items():
+        available = int(np.sum(data.y == label))
+        if sum(counts) > available:
+            raise ValueError(f"protocol {protocol.name!r} needs {sum(counts)} objects of class "
+                             f"{data.class_names[label]!r} but the dataset has {available}; "
+                             f"use fewer rounds or smaller counts")
+    return streams
+
+
 def draw_rounds(protocol, data, rng):
     """Dataset positions for round 0 and for each round 1..rounds.
 
     Every class's objects are drawn without replacement from one seeded
     permutation, so no object appears twice in a run.
     """
-    streams = {}
-    for label, n0, n in zip(protocol.normal, protocol.initial, protocol.per_round):
-        streams[data.label_of(label)] = [n0] + [n] * protocol.rounds
-    for a in protocol.anomalies:
-        streams[data.label_of(a.label)] = [0] + [a.per_round if r >= a.first_round else 0
-                                                 for r in range(1, protocol.rounds + 1)]
     draws = {}
-    for label, counts in streams.items():
-        members = np.flatnonzero(data.y == label)
-        if sum(counts) > len(members):
-            raise ValueError(f"protocol {protocol.name!r} needs {sum(counts)} objects of class "
-                             f"{data.class_names[label]!r} but the dataset has {len(members)}; "
-                             f"use fewer rounds or smaller counts")
+    for label, counts in check_protocol(protocol, data).items():
         cuts = np.cumsum([0] + counts)
-        perm = rng.permutation(members)
+        perm = rng.permutation(np.flatnonzero(data.y == label))
         draws[label] = [perm[cuts[r]:cuts[r + 1]] for r in range(len(counts))]
     per_round = [np.concatenate([d[r] for d in draws.values()]) for r in range(protocol.rounds + 1)]
     return per_round[0], [rng.permutation(r) for r in per_round[1:]]
@@ -56,8 +69,9 @@ def run_rounds(runners, protocol, data, seed, methods=None, progress=None):
     ----------
     runners : list
         Fresh runners (:func:`.methods.build_runners`); started here.
-    methods : collection of str, optional
-        Report only these of the runners' outputs (all by default).
+    methods : sequence of str, optional
+        Report only these of the runners' outputs (all by default), in this
+        order.
     progress : callable, optional
         Called after each round with that round's records.
 
@@ -105,6 +119,9 @@ def run_rounds(runners, protocol, data, seed, methods=None, progress=None):
                               seconds_score=ev.seconds,
                               peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
                 this_round.append(record)
+        if methods is not None:
+            # runners own several methods (riders), so their order is not the caller's
+            this_round.sort(key=lambda rec: list(methods).index(rec["method"]))
         records.extend(this_round)
         if progress is not None:
             progress(this_round)
