@@ -126,20 +126,27 @@ def summary_table(table):
 
 
 def plot_comparison(table, path, title):
+    """Interesting objects found against labels spent: a thick line per
+    script (the mean over seeds) over a thin one per seed."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 4))
+    from matplotlib.ticker import MaxNLocator
+    fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
     for k, (name, runs) in enumerate(table.groupby("script")):
         colour = f"C{k}"
         for _, run in runs.groupby("seed"):
-            ax.plot(run["labels"], run["found"], color=colour, alpha=0.25)
+            ax.plot(run["labels"], run["found"], color=colour, alpha=0.25, lw=1)
         mean = runs.groupby("labels")["found"].mean()
-        ax.plot(mean.index, mean.to_numpy(), color=colour, marker="o", lw=2, label=name)
+        ax.plot(mean.index, mean.to_numpy(), color=colour, marker="o", lw=2.5,
+                label=f"{name} (mean)")
+    ax.plot([], [], color="0.5", alpha=0.4, lw=1, label="one seed")
+    ax.set_xticks(sorted(table["labels"].unique()))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(0, None)
     ax.set_xlabel("labels spent")
     ax.set_ylabel("interesting objects found")
     ax.set_title(title)
-    ax.legend()
-    fig.tight_layout()
+    ax.legend(loc="upper left", frameon=False)
     fig.savefig(path, dpi=120)
     plt.close(fig)
