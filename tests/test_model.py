@@ -33,6 +33,9 @@ def test_paper_depth_by_image_size(size, n_conv):
     assert [l.strides for l in strided.layers if l.name.startswith("conv")] == [(2, 2)] * n_conv
     assert not [l for l in strided.layers if l.name.startswith("pool")]
     assert strided.get_layer("flatten").output.shape == net.backbone.get_layer("flatten").output.shape
+    # 'auto' pools the 8 px digits, where strides cost MCC, and strides from 28 px
+    auto = AhuntNet.create((size, size, 3), 2, seed=0, downsample="auto").backbone
+    assert any(l.name.startswith("pool") for l in auto.layers) == (size < 28)
 
 
 def test_save_and_load_give_the_same_outputs(tmp_path):

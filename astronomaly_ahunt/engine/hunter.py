@@ -55,10 +55,12 @@ class Hunter:
         Size of the latent (feature) space.
     n_conv : int or None
         Conv layers; by default 4 below 64 px, 6 from 64 px (the paper's choice).
-    downsample : {'pool', 'stride'}
+    downsample : {'pool', 'stride', 'auto'}
         Max pooling after each convolution (the paper) or strided
         convolutions, about a third of the training time on a CPU
-        (benchmarks/results/training-speed.md).
+        (benchmarks/results/training-speed.md) but worse on small images;
+        'auto' chooses from the size of the images ``fit_initial`` gets:
+        pooling below 28 px, strides from 28 px (:func:`.model.resolve_downsample`).
     augmentation : Augmentation or {'mnist', 'galaxy', 'none'}
         Limits of the class-balancing augmentation.
     max_per_class : int or None

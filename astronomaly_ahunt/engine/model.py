@@ -22,7 +22,20 @@ def n_conv_layers(image_size):
     return 4 if image_size < 64 else 6
 
 
-DOWNSAMPLING = ("pool", "stride")
+DOWNSAMPLING = ("pool", "stride", "auto")
+# 'auto' pools below this many pixels: a stride-2 first convolution never
+# looks at three positions in four, which a 28 px garment can spare and an
+# 8 px digit cannot (see benchmarks/README.md, "Which backbone for which size").
+STRIDE_FROM_PX = 28
+
+
+def resolve_downsample(downsample, image_size):
+    """'pool' or 'stride' for ``downsample`` on images of ``image_size`` px."""
+    if downsample not in DOWNSAMPLING:
+        raise ValueError(f"unknown downsample {downsample!r}; choose one of {DOWNSAMPLING}")
+    if downsample == "auto":
+        return "pool" if image_size < STRIDE_FROM_PX else "stride"
+    return downsample
 
 
 def build_backbone(input_shape, latent_dim=64, n_conv=None, seed=0, downsample="pool"):
@@ -31,10 +44,10 @@ def build_backbone(input_shape, latent_dim=64, n_conv=None, seed=0, downsample="
     ``downsample='pool'`` follows each convolution with 2x2 max pooling (the
     paper); 'stride' lets each convolution take strides of 2 instead (an
     all-convolutional net), about a third of the time of a retrain on a
-    CPU, where the full-resolution first convolution and its pooling cost most.
+    CPU, where the full-resolution first convolution and its pooling cost most;
+    'auto' chooses by the image size (:func:`resolve_downsample`).
     """
-    if downsample not in DOWNSAMPLING:
-        raise ValueError(f"unknown downsample {downsample!r}; choose one of {DOWNSAMPLING}")
+    downsample = resolve_downsample(downsample, min(input_shape[:2]))
     if n_conv is None:
         n_conv = n_conv_layers(min(input_shape[:2]))
     stride = 2 if downsample == "stride" else 1
