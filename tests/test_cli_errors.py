@@ -1,6 +1,7 @@
 """Every bad input to the command ends in one line that names the problem and
 the fix, a non-zero exit and nothing written; none of these needs TensorFlow."""
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -116,6 +117,15 @@ def test_output_folder_with_results_is_not_replaced(capsys, tmp_path, command):
     line = fails(capsys, argv, out)
     assert f"{out} already holds results (rounds.csv)" in line and "--force" in line
     assert (out / "rounds.csv").read_text() == "earlier results"
+
+
+def test_missing_first_data_names_the_install_without_pytorch(capsys, tmp_path, monkeypatch):
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *args: None if name == "firstgalaxydata"
+                        else find_spec(name, *args))
+    line = fails(capsys, ["simulate", "first-radio"], tmp_path / "out")
+    assert "pip install --no-deps firstgalaxydata (its zip of images is all this needs" in line
 
 
 def test_help_answers_without_tensorflow():

@@ -22,6 +22,8 @@ FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
                          "Shirt", "Sneaker", "Bag", "Ankle boot")
 FIRST_CLASSES = ("FRI", "FRII", "Compact", "Bent")
+# the package's own loader needs PyTorch; we read its zip, so its dependencies are not wanted
+FIRST_INSTALL = "pip install --no-deps firstgalaxydata"
 GALAXY10_CLASSES = ("Disturbed", "Merging", "Round Smooth", "In-between Round Smooth",
                     "Cigar Shaped Smooth", "Barred Spiral", "Unbarred Tight Spiral",
                     "Unbarred Loose Spiral", "Edge-on without Bulge", "Edge-on with Bulge")
@@ -160,7 +162,7 @@ def load_first(path=None, size=64, crop=None):
 
     Reads ``galaxy_data_h5.h5`` from ``path`` (that file, or a zip holding
     it), by default from the zip inside the installed ``firstgalaxydata``
-    package (``pip install firstgalaxydata``; its images are licensed for
+    package (``pip install --no-deps firstgalaxydata``; its images are licensed for
     non-commercial scholarly use only).
     """
     import h5py
@@ -168,9 +170,10 @@ def load_first(path=None, size=64, crop=None):
         spec = importlib.util.find_spec("firstgalaxydata")
         if spec is None:
             raise FileNotFoundError(
-                "the FIRST radio galaxies come with the PyPI package firstgalaxydata (images "
-                "for non-commercial scholarly use only): pip install firstgalaxydata, or pass "
-                "--data PATH to galaxy_data_h5.h5 or its zip")
+                f"the FIRST radio galaxies come with the PyPI package firstgalaxydata (images "
+                f"for non-commercial scholarly use only): {FIRST_INSTALL} (its zip of images "
+                f"is all this needs; without --no-deps pip also installs PyTorch), or pass "
+                f"--data PATH to galaxy_data_h5.h5 or its zip")
         path = Path(spec.origin).parent / "galaxy_data_h5.zip"
     path = Path(path)
     if not path.exists():
