@@ -57,7 +57,8 @@ def write_figures(result, output_dir, latent_map="umap"):
     if result.snapshots:
         paths.append(plot_latent(result.snapshots, output_dir / "fig1_latent.png",
                                  f"AHUNT latent space: {result.protocol.name}, seed "
-                                 f"{int(result.rounds['seed'].iloc[0])}", latent_map))
+                                 f"{int(result.rounds['seed'].iloc[0])}", latent_map,
+                                 anomalies=[a.label for a in result.protocol.anomalies]))
     return paths
 
 
@@ -166,17 +167,20 @@ def embed_2d(latent, method="umap", seed=0):
     return PCA(2, random_state=seed).fit_transform(latent), "PCA"
 
 
-def plot_latent(snapshots, path, title, method="umap"):
+def plot_latent(snapshots, path, title, method="umap", anomalies=()):
     """The paper's Fig. 1: the latent space at each snapshot round,
-    coloured by true class: the normal classes pale, the rare (anomaly)
-    classes strong, larger and on top, or the normals would hide them."""
+    coloured by true class: the normal classes pale, the ``anomalies``
+    (by default, or when none of them is a class name seen, the classes of
+    at most a tenth of the objects) strong, larger and on top, or the
+    normals would hide them."""
     fig, axes = plt.subplots(1, len(snapshots), figsize=(4.5 * len(snapshots), 4.8),
                              layout="constrained")
     axes = np.atleast_1d(axes)
     last = np.asarray(snapshots[max(snapshots)][1]).astype(str)
     classes, counts = np.unique(last, return_counts=True)
     classes = classes[np.argsort(-counts, kind="stable")].tolist()
-    rare = {c for c in classes if np.mean(last == c) <= 0.1}
+    rare = set(map(str, anomalies)) & set(classes) or \
+        {c for c in classes if np.mean(last == c) <= 0.1}
     pale, strong = iter(["#9ecae1", "#fdd0a2", "#c7e9c0", "#dadaeb"] * 3), \
         iter(["#d62728", "black", "#9467bd", "#e377c2"] * 3)
     colours = {c: next(strong) if c in rare else next(pale) for c in classes}
