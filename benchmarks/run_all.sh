@@ -19,5 +19,11 @@ case "${1:-all}" in
     run digits-variants digits --seeds 3 \
         --methods ahunt ahunt-anomalous ahunt-random ahunt-focal ahunt-isomax ahunt-paper
     run fmnist-strategies fmnist-paper --seeds 2 --methods ahunt-anomalous ahunt-random
-    run first-radio-compact benchmarks/first-radio-compact.json --seeds 1 ;;
+    run first-radio-compact benchmarks/first-radio-compact.json --seeds 1 ;;&
+  splits|all)
+    # Fashion-MNIST splits no preset was tuned on
+    for split in fmnist-sneaker-bag fmnist-dress-coat fmnist-sandal-trouser; do
+      run $split benchmarks/$split.json --seeds 3 \
+          --methods ahunt ahunt-tuned static-al iforest-raw aadforest
+    done ;;
 esac
