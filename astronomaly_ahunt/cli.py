@@ -154,7 +154,7 @@ def _summary_text(s, paths):
              for k, v in s.items() if k.endswith("_mcc_topk") and k != "final_mcc_topk"]
     rows += [("ROC AUC, anomaly probability", f"{s['final_auc']:.3f}"),
              ("anomalies found", f"{s['anomalies_found']} of {s['questions']} questions"),
-             ("anomaly classes, first asked", found or "none"),
+             ("anomaly classes, first named", found or "none"),
              ("seconds per round", f"{s['seconds_per_round']:.2f} (retrain "
                                    f"{s['seconds_retrain_per_round']:.2f}); "
                                    f"whole run {s['wall_seconds']:.0f} s")]
