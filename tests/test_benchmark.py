@@ -28,6 +28,8 @@ def test_every_method_and_seed_has_numbers_for_every_round(smoke):
     rounds = pd.read_csv(out / "rounds.csv")
     assert len(rounds) == len(DEFAULT_METHODS) * 2 * 2
     assert set(rounds["method"]) == set(DEFAULT_METHODS)
+    # in the order asked, though riders report through their runner's CNN
+    assert rounds.query("seed == 0 and round == 1")["method"].tolist() == list(DEFAULT_METHODS)
     assert rounds.groupby("method")["seed"].nunique().eq(2).all()
     assert rounds[["mcc_topk", "auc", "seconds_score", "peak_rss_mb"]].notna().all().all()
     # all methods see the same objects: 2 rounds of 8 + 8 + 2 digits

@@ -35,3 +35,12 @@ def test_default_digits_run_finds_the_anomaly_and_beats_isolation_forest(digits_
 def test_cli_reports_bad_protocol_without_a_traceback(capsys):
     assert main(["simulate", "no-such-protocol"]) == 2
     assert "known protocols: digits" in capsys.readouterr().err
+
+
+def test_round_log_shows_a_dash_where_a_method_has_no_number(capsys):
+    from astronomaly_ahunt.cli import _print_benchmark_round
+    record = {"method": "aadforest", "round": 3, "mcc_argmax": float("nan"), "mcc_topk": 0.5,
+              "true_candidates": 1, "seconds_select": 0.0, "seconds_retrain": 0.0,
+              "seconds_score": 0.1}
+    _print_benchmark_round(0, [record])
+    assert "aadforest –/0.50 1" in capsys.readouterr().out
