@@ -22,8 +22,6 @@ FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
                          "Shirt", "Sneaker", "Bag", "Ankle boot")
 FIRST_CLASSES = ("FRI", "FRII", "Compact", "Bent")
-# the package's own loader needs PyTorch; we read its zip, so its dependencies are not wanted
-FIRST_INSTALL = "pip install --no-deps firstgalaxydata"
 GALAXY10_CLASSES = ("Disturbed", "Merging", "Round Smooth", "In-between Round Smooth",
                     "Cigar Shaped Smooth", "Barred Spiral", "Unbarred Tight Spiral",
                     "Unbarred Loose Spiral", "Edge-on without Bulge", "Edge-on with Bulge")
@@ -123,7 +121,8 @@ def load_npz(path, class_names=None):
             or min(x.shape[1:3]) < 8:
         raise ValueError(f"{path}: images of shape {x.shape}, expected (n, height, width) or "
                          f"(n, height, width, channels), at least 8x8 px with 1, 3 or 4 "
-                         f"channels last; reshape flattened images, move channels last with np.moveaxis(x, 1, -1)")
+                         f"channels last; reshape flattened images, move channels last with "
+                         f"np.moveaxis(x, 1, -1)")
     if len(x) != len(np.ravel(y)):
         raise ValueError(f"{path}: {len(x)} images but {len(np.ravel(y))} labels; give one "
                          f"label per image")
@@ -170,10 +169,10 @@ def load_first(path=None, size=64, crop=None):
         spec = importlib.util.find_spec("firstgalaxydata")
         if spec is None:
             raise FileNotFoundError(
-                f"the FIRST radio galaxies come with the PyPI package firstgalaxydata (images "
-                f"for non-commercial scholarly use only): {FIRST_INSTALL} (its zip of images "
-                f"is all this needs; without --no-deps pip also installs PyTorch), or pass "
-                f"--data PATH to galaxy_data_h5.h5 or its zip")
+                "the FIRST radio galaxies come with the PyPI package firstgalaxydata (images "
+                "for non-commercial scholarly use only): pip install --no-deps firstgalaxydata "
+                "(its zip of images is all this needs; without --no-deps pip also installs "
+                "PyTorch), or pass --data PATH to galaxy_data_h5.h5 or its zip")
         path = Path(spec.origin).parent / "galaxy_data_h5.zip"
     path = Path(path)
     if not path.exists():

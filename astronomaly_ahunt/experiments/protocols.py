@@ -127,7 +127,7 @@ def load_protocol(name_or_path):
         fields_ = json.loads(path.read_text())
     except json.JSONDecodeError as err:
         raise ValueError(f"{path} is not valid JSON: {err.msg} at line {err.lineno}, column "
-                         f"{err.colno}; fix the file (see benchmarks/*.json for examples)") from None
+                         f"{err.colno}; fix the file (benchmarks/*.json are examples)") from None
     try:
         return protocol_from_dict(fields_)
     except ValueError as err:
