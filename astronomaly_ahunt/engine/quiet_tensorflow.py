@@ -7,7 +7,8 @@ runs a CPU benchmark reads what looks like a failure. Unless the user has
 set ``TF_CPP_MIN_LOG_LEVEL`` themselves (then they asked for TensorFlow's
 log, and get it), standard error is silenced at the file-descriptor level
 while TensorFlow loads and looks for devices, and restored before anything
-of ours runs; Python exceptions raised meanwhile still reach the user.
+of ours runs (Python exceptions raised meanwhile still reach the user), and
+TensorFlow's Python logger shows errors only.
 """
 
 import contextlib
@@ -35,5 +36,8 @@ with contextlib.nullcontext() if _user_chose else _stderr_silenced():
     import tensorflow as tf
     import keras
     tf.config.list_physical_devices()  # cuInit logs here, not at import
+if not _user_chose:
+    # TensorFlow's Python log warns of retracing whenever a benchmark builds several CNNs
+    tf.get_logger().setLevel("ERROR")
 
 __all__ = ["keras", "tf"]
