@@ -10,31 +10,11 @@ import numpy as np
 import pandas as pd
 
 from .astronomaly_compat import AhuntStage
+from .cutout_store import STORE_DIR, CutoutStore
 from ..engine.hunter import Hunter
 from ..engine.presets import PAGE_SETTINGS
 from .label_mapping import NOT_INTERESTING, LabelMapping
 from .session import SESSION_DIR, AhuntSession, positions
-
-
-def to_model_input(sample, greyscale=True, image_size=None):
-    """One cutout as float32 (h, w, c) scaled to [0, 1].
-
-    RGB(A) becomes one grey channel when ``greyscale`` (a PNG read by
-    Astronomaly is RGB even when grey); ``image_size`` (h, w) resizes.
-    NaNs are left for the caller to report.
-    """
-    x = np.asarray(sample, dtype=np.float32)
-    if x.ndim == 2:
-        x = x[..., np.newaxis]
-    if x.ndim != 3:
-        raise ValueError(f"a cutout must be 2-d or 3-d (h, w, channels); got shape {x.shape}")
-    if greyscale and x.shape[-1] in (3, 4):
-        x = x[..., :3].mean(axis=-1, keepdims=True)
-    if image_size is not None and tuple(x.shape[:2]) != tuple(image_size):
-        import tensorflow as tf
-        x = tf.image.resize(x, image_size).numpy()
-    low, high = np.nanmin(x), np.nanmax(x)
-    return (x - low) / (high - low) if high > low else np.zeros_like(x)
 
 
 class AhuntFeatures(AhuntStage):
@@ -67,6 +47,10 @@ class AhuntFeatures(AhuntStage):
         Resize every cutout; needed when they differ in size.
     random_state : int
         Seeds the round-0 sample and the default Hunter.
+    scoring_cluster : str or int, optional
+        Score every object on ``dask.distributed`` (the ``dask`` extra): a
+        scheduler address, or a number of workers for a ``LocalCluster``
+        on this machine. By default scoring runs in this process.
     **kwargs
         Astronomaly's stage kwargs (``output_dir``, ``drop_nans`` ...).
 
@@ -75,12 +59,15 @@ class AhuntFeatures(AhuntStage):
     session_ : AhuntSession
     skipped_ : dict
         Object id -> why it was left out (an unreadable file).
+    store_ : CutoutStore
+        The objects' pixels on disk, in ``<output_dir>/ahunt_cutouts``.
     """
 
     def __init__(self, known_labels=None, hunter=None, label_mapping=None, n_initial=1000,
-                 greyscale=True, image_size=None, random_state=0, **kwargs):
+                 greyscale=True, image_size=None, random_state=0, scoring_cluster=None,
+                 **kwargs):
         super().__init__(n_initial=n_initial, greyscale=greyscale, image_size=image_size,
-                         random_state=random_state, **kwargs)
+                         random_state=random_state, scoring_cluster=scoring_cluster, **kwargs)
         self.known_labels = known_labels
         self.hunter = hunter
         self.label_mapping = label_mapping or LabelMapping.default()
@@ -88,6 +75,7 @@ class AhuntFeatures(AhuntStage):
         self.greyscale = greyscale
         self.image_size = image_size
         self.random_state = random_state
+        self.scoring_cluster = scoring_cluster
 
     def run_on_dataset(self, dataset=None):
         ids, images = self.read(dataset)
@@ -101,36 +89,21 @@ class AhuntFeatures(AhuntStage):
         return features
 
     def read(self, dataset):
-        """(ids, images) of every readable object; unreadable ones go to ``skipped_``."""
-        ids, images, self.skipped_, with_nan = [], [], {}, []
-        for idx in dataset.index:
-            try:
-                x = to_model_input(dataset.get_sample(idx), self.greyscale, self.image_size)
-            except Exception as err:  # any reader's failure on one bad file
-                self.skipped_[str(idx)] = f"{type(err).__name__}: {err}"
-                continue
-            if not np.isfinite(x).all():
-                with_nan.append(str(idx))
-                if not self.drop_nans:
-                    raise ValueError(f"object '{idx}' has NaN or infinite pixels; pass "
-                                     f"drop_nans=True to set them to 0")
-                x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
-            ids.append(str(idx))
-            images.append(x)
+        """(ids, images) of every readable object, ``images`` read from the
+        :class:`~.cutout_store.CutoutStore` in ``output_dir``; unreadable
+        objects go to ``skipped_``."""
+        store = CutoutStore.build(dataset, f"{self.output_dir.rstrip('/')}/{STORE_DIR}",
+                                  self.greyscale, self.image_size, self.drop_nans)
+        self.skipped_ = store.skipped
         if self.skipped_:
             print(f"AhuntFeatures: WARNING: {len(self.skipped_)} object(s) could not be read "
                   f"and are left out: " + "; ".join(f"{i} ({why})" for i, why in
                                                     list(self.skipped_.items())[:5]))
-        if with_nan:
-            print(f"AhuntFeatures: WARNING: NaN pixels set to 0 in {len(with_nan)} object(s), "
-                  f"first {with_nan[:5]}")
-        if not images:
-            raise ValueError("no object of the dataset could be read")
-        shapes = {x.shape for x in images}
-        if len(shapes) > 1:
-            raise ValueError(f"cutouts come in {len(shapes)} shapes ({sorted(shapes)[:3]} ...); "
-                             f"pass image_size=(h, w) to resize them to one")
-        return ids, np.stack(images)
+        if store.with_nan:
+            print(f"AhuntFeatures: WARNING: NaN pixels set to 0 in {len(store.with_nan)} "
+                  f"object(s), first {store.with_nan[:5]}")
+        self.store_ = store
+        return store.ids, store.images
 
     def _session(self, ids, images):
         directory = f"{self.output_dir.rstrip('/')}/{SESSION_DIR}"
@@ -140,7 +113,8 @@ class AhuntFeatures(AhuntStage):
             print(f"AhuntFeatures: resuming the session in {directory} at round "
                   f"{hunter.round_} with {len(hunter.labels_)} labelled objects")
             return AhuntSession(hunter, ids, images, directory, self.label_mapping,
-                                pseudo_normals, self.random_state)
+                                pseudo_normals, self.random_state,
+                                **self._session_options(directory))
         hunter = self.hunter if self.hunter is not None else \
             Hunter(**PAGE_SETTINGS, random_state=self.random_state)
         sample = self._sample(len(ids))
@@ -159,9 +133,17 @@ class AhuntFeatures(AhuntStage):
         # labels later stops training as a round-0 normal
         hunter.fit_initial(x0, y0, ids=np.asarray(ids)[where], unlabelled=images[sample])
         session = AhuntSession(hunter, ids, images, directory, self.label_mapping,
-                               pseudo_normals, self.random_state)
+                               pseudo_normals, self.random_state,
+                               **self._session_options(directory))
         session.save()
         return session
+
+    def _session_options(self, directory):
+        scoring = None
+        if self.scoring_cluster is not None:
+            from .dask_scoring import MODEL_DIR, DaskScoring
+            scoring = DaskScoring(self.scoring_cluster, f"{directory}/{MODEL_DIR}")
+        return {"scoring": scoring, "data_key": self.store_.fingerprint}
 
     def _sample(self, n):
         """Sorted positions of up to ``n_initial`` objects drawn at random."""

@@ -9,6 +9,7 @@ since then live in the frontend's ``ml_scores.csv``, which
 :func:`with_saved_labels` reads back, so no label is lost either way.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -16,10 +17,13 @@ import numpy as np
 import pandas as pd
 
 from ..engine.hunter import Hunter
+from ..engine.persistence import STATE_FILE
+from .cutout_store import CHUNK_SIZE
 from .label_mapping import LABEL_VALUES, NOT_INTERESTING, UNLABELLED
 
 SESSION_DIR = "ahunt_session"
 ML_SCORES = "ml_scores.csv"
+PASS_FILE = "latest_pass.npz"
 
 
 def positions(session_ids, ids):
@@ -54,10 +58,15 @@ class AhuntSession:
         round-0 examples stay, as with a catalogue).
     random_state : int
         Seeds each round's draw.
+    scoring : DaskScoring, optional
+        Where a pass over all objects runs (in this process by default).
+    data_key : str, optional
+        The cutout store's fingerprint: the last pass is saved with the
+        session, and reused on restart, only when there is one.
     """
 
     def __init__(self, hunter, ids, images, directory, label_mapping, pseudo_normals=0,
-                 random_state=0):
+                 random_state=0, scoring=None, data_key=None):
         self.hunter = hunter
         self.ids = pd.Index(np.asarray(ids).astype(str))
         self.images = images
@@ -66,7 +75,10 @@ class AhuntSession:
         self.pseudo_normals = pseudo_normals
         self.random_state = random_state
         self.scores = None
+        self.scoring = scoring
+        self.data_key = data_key
         hunter.taxonomy_.interest = label_mapping.interest_policy(hunter.taxonomy_.reserve)
+        self._pass = self._saved_pass()
 
     def draw_pseudo_normals(self):
         """Replace the round-0 examples by up to ``pseudo_normals`` objects
@@ -89,13 +101,63 @@ class AhuntSession:
 
     def latent_and_proba(self, where=None):
         """Latent features and class probabilities of the objects at positions
-        ``where`` (all by default): every pass of the stages over the
-        objects goes through here."""
-        images = self.images if where is None else self.images[where]
-        return self.hunter.latent_and_proba(images)
+        ``where`` (all by default), a chunk of the images at a time: every
+        pass of the stages over the objects goes through here.
+
+        A pass over all objects runs on ``scoring`` when it is set (see
+        :mod:`.dask_scoring`), and is kept until the model changes, so the
+        features, the scores and a restart share one pass.
+        """
+        if where is not None:
+            where = np.asarray(where)
+            if not np.array_equal(where, np.arange(len(self.ids))):
+                return self._in_chunks(lambda rows: self.images[where[rows]], len(where))
+        if self._pass is None or self._pass[0] != self._model_state():
+            if self.scoring is not None:
+                latent, proba = self.scoring.latent_and_proba(self.hunter, self.images)
+            else:
+                latent, proba = self._in_chunks(lambda rows: self.images[rows], len(self.ids))
+            self._pass = (self._model_state(), latent, proba)
+        return self._pass[1], self._pass[2]
+
+    def _in_chunks(self, rows_of, n):
+        size = getattr(self.images, "chunk_size", CHUNK_SIZE)
+        parts = [self.hunter.latent_and_proba(rows_of(slice(start, min(start + size, n))))
+                 for start in range(0, n, size)]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def _model_state(self):
+        # the weights change only in a retrain (which counts a round) and the
+        # head in a new class; a session's Hunter is never fitted afresh (a
+        # failed Retrain puts a reloaded one in its place, with another id)
+        return id(self.hunter), self.hunter.round_, len(self.hunter.taxonomy_)
 
     def save(self):
+        """The Hunter, then the last pass over all objects when it is this
+        model's, so that a restart need not score every object again."""
         self.hunter.save(self.directory)
+        if self.data_key is None or self._pass is None or \
+                self._pass[0] != self._model_state():
+            return
+        tmp = self.directory / f".{PASS_FILE}"
+        with open(tmp, "wb") as f:
+            np.savez(f, latent=self._pass[1], proba=self._pass[2],
+                     key=np.array([self._saved_model_file(), self.data_key]))
+        os.replace(tmp, self.directory / PASS_FILE)
+
+    def _saved_model_file(self):
+        return json.loads((self.directory / STATE_FILE).read_text())["model_file"]
+
+    def _saved_pass(self):
+        path = self.directory / PASS_FILE
+        if self.data_key is None or not path.exists() or \
+                not (self.directory / STATE_FILE).exists():
+            return None
+        with np.load(path) as saved:
+            if saved["key"].tolist() != [self._saved_model_file(), self.data_key] or \
+                    len(saved["latent"]) != len(self.ids):
+                return None
+            return self._model_state(), saved["latent"], saved["proba"]
 
     @staticmethod
     def saved_hunter(directory):

@@ -1,0 +1,212 @@
+"""The cutout store: every readable cutout of a Dataset, model-ready, in a
+chunked zarr array in ``output_dir``.
+
+A survey's cutouts do not fit in memory as float32 (a million 64-px ones are
+16 GB), and reading them one ``get_sample`` at a time takes minutes. So they
+are read once, by a pool of threads (image decoders release the GIL), and
+written chunk by chunk as float16: half the bytes of float32, and unlike
+uint8 it keeps the faint end of a cutout with a bright source (a galaxy at
+1/1000 of a star's peak would be 0 in uint8 after min-max scaling). A
+restart with an unchanged Dataset opens the store instead of reading again.
+Memory is bounded by a chunk, not by the number of objects.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+STORE_DIR = "ahunt_cutouts"
+CHUNK_SIZE = 4096
+_STATE = "store.json"
+
+
+def to_model_input(sample, greyscale=True, image_size=None):
+    """One cutout as float32 (h, w, c) scaled to [0, 1].
+
+    RGB(A) becomes one grey channel when ``greyscale`` (a PNG read by
+    Astronomaly is RGB even when grey); ``image_size`` (h, w) resizes.
+    NaNs are left for the caller to report.
+    """
+    x = np.asarray(sample, dtype=np.float32)
+    if x.ndim == 2:
+        x = x[..., np.newaxis]
+    if x.ndim != 3:
+        raise ValueError(f"a cutout must be 2-d or 3-d (h, w, channels); got shape {x.shape}")
+    if greyscale and x.shape[-1] in (3, 4):
+        x = x[..., :3].mean(axis=-1, keepdims=True)
+    if image_size is not None and tuple(x.shape[:2]) != tuple(image_size):
+        import tensorflow as tf
+        x = tf.image.resize(x, image_size).numpy()
+    low, high = np.nanmin(x), np.nanmax(x)
+    return (x - low) / (high - low) if high > low else np.zeros_like(x)
+
+
+def fingerprint(dataset, **settings):
+    """A hash of what the store's pixels depend on, cheap for a million files:
+    ids, each file's size and modification time, the reading ``settings`` and
+    the names of the Dataset's transform functions. None when the Dataset
+    names no files, since then nothing cheap tells whether its pixels changed."""
+    files = list(getattr(dataset, "files", None) or [])
+    if not files:
+        return None
+    digest = hashlib.sha256()
+    transforms = getattr(dataset, "transform_function", None) or []
+    if callable(transforms):
+        transforms = [transforms]
+    described = [type(dataset).__name__, sorted(settings.items()),
+                 [getattr(f, "__qualname__", repr(f)) for f in transforms]]
+    digest.update(json.dumps(described, default=str).encode())
+    digest.update("\0".join(np.asarray(dataset.index).astype(str)).encode())
+    digest.update("\0".join(map(str, files)).encode())
+    stats = [os.stat(f) for f in files]
+    digest.update(np.array([(s.st_size, s.st_mtime_ns) for s in stats], np.int64).tobytes())
+    return digest.hexdigest()
+
+
+class StoredImages:
+    """The store's array as the session indexes it: ``images[positions]`` and
+    ``images[start:stop]`` give float32 (n, h, w, c), read from disk."""
+
+    def __init__(self, path):
+        import zarr
+        self.path = str(path)
+        self.array = zarr.open_array(self.path, mode="r")
+        self.chunk_size = self.array.chunks[0]
+
+    @property
+    def shape(self):
+        return self.array.shape
+
+    def __len__(self):
+        return self.array.shape[0]
+
+    def __getitem__(self, where):
+        if not isinstance(where, slice):
+            where = np.asarray(where, dtype=np.int64)
+        return np.asarray(self.array[where], dtype=np.float32)
+
+
+class CutoutStore:
+    """Model-ready pixels of every readable object of a Dataset, on disk.
+
+    Use :meth:`build`, which reuses the store in ``directory`` when the
+    Dataset's :func:`fingerprint` has not changed.
+
+    Attributes
+    ----------
+    ids : pandas.Index
+        Ids of the stored objects, in store order.
+    images : StoredImages
+    skipped : dict
+        Object id -> why it was left out (an unreadable file).
+    with_nan : list
+        Ids whose NaN or infinite pixels were set to 0.
+    """
+
+    def __init__(self, directory):
+        directory = Path(directory)
+        state = json.loads((directory / _STATE).read_text())
+        self.directory = directory
+        self.fingerprint = state["fingerprint"]
+        self.skipped, self.with_nan = state["skipped"], state["with_nan"]
+        self.ids = pd.Index(np.load(directory / "ids.npy"))
+        self.images = StoredImages(directory / "pixels.zarr")
+
+    @classmethod
+    def build(cls, dataset, directory, greyscale=True, image_size=None, drop_nans=True,
+              chunk_size=CHUNK_SIZE, n_threads=None, name="AhuntFeatures"):
+        """The store of ``dataset`` in ``directory``: reused when its
+        fingerprint matches, else read anew (parallel, chunk by chunk).
+
+        Raises ``ValueError`` for a NaN pixel when ``drop_nans`` is False,
+        for cutouts of different shapes, and when nothing could be read.
+        """
+        directory = Path(directory)
+        settings = dict(greyscale=bool(greyscale), drop_nans=bool(drop_nans),
+                        image_size=None if image_size is None else list(image_size))
+        stamp = fingerprint(dataset, **settings)
+        if stamp is not None and (directory / _STATE).exists():
+            store = cls(directory)
+            if store.fingerprint == stamp:
+                print(f"{name}: reusing the {len(store.ids)} stored cutouts in {directory}")
+                return store
+        if directory.exists():
+            shutil.rmtree(directory)
+        directory.mkdir(parents=True)
+        reader = _Reader(dataset, greyscale, image_size, drop_nans)
+        start = time.perf_counter()
+        ids, skipped, with_nan = reader.write(directory / "pixels.zarr", chunk_size, n_threads)
+        seconds = time.perf_counter() - start
+        print(f"{name}: stored {len(ids)} cutouts in {seconds:.1f} s "
+              f"({len(ids) / max(seconds, 1e-9):.0f}/s) in {directory}")
+        np.save(directory / "ids.npy", np.asarray(ids, dtype=str))
+        # written last: a store interrupted before this line is read again
+        (directory / _STATE).write_text(json.dumps(
+            {"fingerprint": stamp, "skipped": skipped, "with_nan": with_nan}))
+        return cls(directory)
+
+
+class _Reader:
+    """Reads a Dataset's cutouts chunk by chunk into a zarr array."""
+
+    def __init__(self, dataset, greyscale, image_size, drop_nans):
+        self.dataset, self.greyscale = dataset, greyscale
+        self.image_size, self.drop_nans = image_size, drop_nans
+
+    def read(self, idx):
+        """(id, model input or None, why it was skipped or None)."""
+        try:
+            x = to_model_input(self.dataset.get_sample(idx), self.greyscale, self.image_size)
+        except Exception as err:  # any reader's failure on one bad file
+            return str(idx), None, f"{type(err).__name__}: {err}"
+        return str(idx), x, None
+
+    def write(self, path, chunk_size, n_threads):
+        import zarr
+        from tqdm import tqdm
+        index = list(self.dataset.index)
+        ids, skipped, with_nan, array = [], {}, [], None
+        bar = tqdm(total=len(index), desc="reading cutouts", unit="cutout", mininterval=2)
+        with ThreadPoolExecutor(n_threads or os.cpu_count()) as pool:
+            for start in range(0, len(index), chunk_size):
+                chunk = []
+                for idx, x, why in pool.map(self.read, index[start:start + chunk_size]):
+                    if why is not None:
+                        skipped[idx] = why
+                        continue
+                    if not np.isfinite(x).all():
+                        if not self.drop_nans:
+                            raise ValueError(f"object '{idx}' has NaN or infinite pixels; "
+                                             f"pass drop_nans=True to set them to 0")
+                        with_nan.append(idx)
+                        x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
+                    ids.append(idx)
+                    chunk.append(x)
+                bar.update(min(chunk_size, len(index) - start))
+                if not chunk:
+                    continue
+                if array is None:
+                    array = zarr.create_array(store=str(path), dtype=np.float16,
+                                              shape=(len(index),) + chunk[0].shape,
+                                              chunks=(chunk_size,) + chunk[0].shape)
+                _check_shapes(chunk, array.shape[1:])
+                array[len(ids) - len(chunk):len(ids)] = np.stack(chunk)
+        bar.close()
+        if array is None:
+            raise ValueError("no object of the dataset could be read")
+        array.resize((len(ids),) + array.shape[1:])
+        return ids, skipped, with_nan
+
+
+def _check_shapes(chunk, shape):
+    shapes = {x.shape for x in chunk} | {tuple(shape)}
+    if len(shapes) > 1:
+        raise ValueError(f"cutouts come in {len(shapes)} shapes ({sorted(shapes)[:3]} ...); "
+                         f"pass image_size=(h, w) to resize them to one")
