@@ -1,10 +1,12 @@
 """Saving a :class:`~.hunter.Hunter` to a folder and resuming it.
 
 The model (``.keras``) and the labelled images (``.npz``) go to files named
-by round, and ``hunter.json``, which names them, is replaced last and
+by round, the round-0 examples to one named by a hash of their content
+(written once, not every round), and ``hunter.json``, which names them, is replaced last and
 atomically: a crash at any moment leaves the previous round's session whole.
 """
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -32,16 +34,30 @@ def save_hunter(hunter, directory):
     images = np.stack([hunter._images[i] for i in ids]) if ids else \
         np.zeros((0,) + tuple(hunter.input_shape_), np.float32)
     with open(directory / data_file, "wb") as f:
-        np.savez(f, x0=hunter.x0_, y0=hunter.y0_, images=images)
+        np.savez(f, images=images)
+    initial_file = _save_initial(hunter, directory)
     state = {"params": _params_for_json(hunter), "taxonomy": hunter.taxonomy_.to_dict(),
              "round": hunter.round_, "labelled_ids": ids, "initial_ids": hunter.initial_ids_,
              "labels": [hunter.labels_[i] for i in ids], "asked": hunter.asked_,
-             "model_file": model_file, "data_file": data_file,
+             "model_file": model_file, "data_file": data_file, "initial_file": initial_file,
              "rng_state": hunter.rng_.bit_generator.state}
     atomic_write_text(directory / STATE_FILE, json.dumps(state, indent=1))
-    for old in list(directory.glob("model-r*.keras")) + list(directory.glob("labelled-r*.npz")):
-        if old.name not in (model_file, data_file):
+    for old in [*directory.glob("model-r*.keras"), *directory.glob("labelled-r*.npz"),
+                *directory.glob("initial-*.npz")]:
+        if old.name not in (model_file, data_file, initial_file):
             old.unlink()
+
+
+def _save_initial(hunter, directory):
+    digest = hashlib.sha256(np.ascontiguousarray(hunter.x0_).tobytes())
+    digest.update(np.ascontiguousarray(hunter.y0_).tobytes())
+    name = f"initial-{digest.hexdigest()[:16]}.npz"
+    if not (directory / name).exists():
+        tmp = directory / f".{name}"
+        with open(tmp, "wb") as f:
+            np.savez(f, x0=hunter.x0_, y0=hunter.y0_)
+        os.replace(tmp, directory / name)
+    return name
 
 
 def _params_for_json(hunter):
@@ -65,8 +81,11 @@ def load_hunter(directory, cls):
     hunter.net_ = AhuntNet.load(directory / state["model_file"], hunter.loss,
                                 hunter.learning_rate)
     hunter.input_shape_ = tuple(hunter.net_.backbone.input.shape[1:])
+    # sessions saved before the round-0 examples had their own file keep them with the labels
+    with np.load(directory / state.get("initial_file", state["data_file"])) as data:
+        hunter.x0_, hunter.y0_ = data["x0"], data["y0"]
     with np.load(directory / state["data_file"]) as data:
-        hunter.x0_, hunter.y0_, images = data["x0"], data["y0"], data["images"]
+        images = data["images"]
     initial = state.get("initial_ids")
     hunter.initial_ids_ = None if initial is None else [_json_id(i) for i in initial]
     ids = [_json_id(i) for i in state["labelled_ids"]]

@@ -8,7 +8,7 @@ from .visualisation import latent_projection
 
 
 def ahunt_pipeline(dataset, output_dir, known_labels=None, hunter=None, label_mapping=None,
-                   n_questions=20, image_size=None, random_state=0):
+                   n_questions=20, image_size=None, random_state=0, scoring_cluster=None):
     """Features, scores, a latent-space view and the Retrain stage over ``dataset``.
 
     Without ``known_labels`` (a Series id -> normal class from a catalogue)
@@ -16,11 +16,13 @@ def ahunt_pipeline(dataset, output_dir, known_labels=None, hunter=None, label_ma
     Resumes the session saved in ``output_dir`` and the labels of its
     ``ml_scores.csv`` when there are any. Returns the dict Astronomaly's
     frontend expects (``dataset``, ``features``, ``anomaly_scores``,
-    ``visualisation``, ``active_learning``).
+    ``visualisation``, ``active_learning``). ``scoring_cluster`` scores on
+    Dask (see :class:`AhuntFeatures`).
     """
     extractor = AhuntFeatures(known_labels=known_labels, hunter=hunter,
                               label_mapping=label_mapping, image_size=image_size,
-                              random_state=random_state, output_dir=output_dir)
+                              random_state=random_state, scoring_cluster=scoring_cluster,
+                              output_dir=output_dir)
     features = extractor.run_on_dataset(dataset)
     session = extractor.session_
     anomalies = AhuntScore(session, n_questions=n_questions, output_dir=output_dir).run(features)
