@@ -130,6 +130,7 @@ class CutoutStore:
         """
         directory = Path(directory)
         settings = dict(greyscale=bool(greyscale), drop_nans=bool(drop_nans),
+                        chunk_size=int(chunk_size),
                         image_size=None if image_size is None else list(image_size))
         stamp = fingerprint(dataset, **settings)
         if stamp is not None and (directory / _STATE).exists():

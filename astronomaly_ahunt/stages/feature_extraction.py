@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .astronomaly_compat import AhuntStage
-from .cutout_store import STORE_DIR, CutoutStore
+from .cutout_store import CHUNK_SIZE, STORE_DIR, CutoutStore
 from ..engine.hunter import Hunter
 from ..engine.presets import PAGE_SETTINGS
 from .label_mapping import NOT_INTERESTING, LabelMapping
@@ -47,6 +47,9 @@ class AhuntFeatures(AhuntStage):
         Resize every cutout; needed when they differ in size.
     random_state : int
         Seeds the round-0 sample and the default Hunter.
+    chunk_size : int
+        Cutouts per chunk of the store and per pass of the model: what
+        bounds the memory a pass over all objects takes.
     scoring_cluster : str or int, optional
         Score every object on ``dask.distributed`` (the ``dask`` extra): a
         scheduler address, or a number of workers for a ``LocalCluster``
@@ -64,10 +67,11 @@ class AhuntFeatures(AhuntStage):
     """
 
     def __init__(self, known_labels=None, hunter=None, label_mapping=None, n_initial=1000,
-                 greyscale=True, image_size=None, random_state=0, scoring_cluster=None,
-                 **kwargs):
+                 greyscale=True, image_size=None, random_state=0, chunk_size=CHUNK_SIZE,
+                 scoring_cluster=None, **kwargs):
         super().__init__(n_initial=n_initial, greyscale=greyscale, image_size=image_size,
-                         random_state=random_state, scoring_cluster=scoring_cluster, **kwargs)
+                         random_state=random_state, chunk_size=chunk_size,
+                         scoring_cluster=scoring_cluster, **kwargs)
         self.known_labels = known_labels
         self.hunter = hunter
         self.label_mapping = label_mapping or LabelMapping.default()
@@ -75,6 +79,7 @@ class AhuntFeatures(AhuntStage):
         self.greyscale = greyscale
         self.image_size = image_size
         self.random_state = random_state
+        self.chunk_size = chunk_size
         self.scoring_cluster = scoring_cluster
 
     def run_on_dataset(self, dataset=None):
@@ -93,7 +98,8 @@ class AhuntFeatures(AhuntStage):
         :class:`~.cutout_store.CutoutStore` in ``output_dir``; unreadable
         objects go to ``skipped_``."""
         store = CutoutStore.build(dataset, f"{self.output_dir.rstrip('/')}/{STORE_DIR}",
-                                  self.greyscale, self.image_size, self.drop_nans)
+                                  self.greyscale, self.image_size, self.drop_nans,
+                                  self.chunk_size)
         self.skipped_ = store.skipped
         if self.skipped_:
             print(f"AhuntFeatures: WARNING: {len(self.skipped_)} object(s) could not be read "

@@ -1,0 +1,104 @@
+"""The cutout store, chunked passes over it, and scoring them on Dask."""
+
+import os
+
+import numpy as np
+import pytest
+
+from conftest import small_hunter
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    from astronomaly_ahunt.experiments.example_data import write_digits_cutouts
+    cutouts = write_digits_cutouts(tmp_path_factory.mktemp("digits"), n_anomalies=4, size=8)
+    folder = tmp_path_factory.mktemp("fifty")
+    for src in sorted((cutouts / "images").iterdir())[:50]:
+        (folder / src.name).write_bytes(src.read_bytes())
+    return folder
+
+
+def dataset_of(folder, output_dir):
+    from astronomaly_ahunt.stages.image_folder import ImageFolderDataset
+    return ImageFolderDataset(directory=str(folder), output_dir=str(output_dir))
+
+
+def test_store_holds_model_input_in_chunks_and_is_reused_until_a_file_changes(folder, tmp_path,
+                                                                             capsys):
+    from PIL import Image
+    from astronomaly_ahunt.stages.cutout_store import CutoutStore, to_model_input
+    dataset = dataset_of(folder, tmp_path)
+    store = CutoutStore.build(dataset, tmp_path / "store", chunk_size=16)
+    assert list(store.ids) == sorted(dataset.index)
+    assert store.images.array.dtype == np.float16 and store.images.array.chunks == (16, 8, 8, 1)
+    expected = np.stack([to_model_input(dataset.get_sample(i)) for i in store.ids])
+    assert np.abs(store.images[:] - expected).max() < 1e-3
+    assert np.array_equal(store.images[[7, 2]], store.images[:][[7, 2]])
+    assert "stored 50 cutouts" in capsys.readouterr().out
+
+    again = CutoutStore.build(dataset_of(folder, tmp_path), tmp_path / "store", chunk_size=16)
+    assert "reusing the 50 stored cutouts" in capsys.readouterr().out
+    assert np.array_equal(again.images[:], store.images[:])
+
+    changed = folder / f"{store.ids[5]}.png"
+    original = changed.read_bytes()
+    try:
+        Image.fromarray(np.eye(8, dtype=np.uint8) * 255).save(changed)
+        rebuilt = CutoutStore.build(dataset_of(folder, tmp_path), tmp_path / "store")
+        assert "stored 50 cutouts" in capsys.readouterr().out
+        assert np.array_equal(rebuilt.images[[5]][0, ..., 0], np.eye(8))
+    finally:
+        changed.write_bytes(original)
+
+
+def test_chunked_pass_matches_one_batch_and_restart_rescores_nothing(folder, tmp_path,
+                                                                      monkeypatch):
+    from astronomaly_ahunt.engine.model import AhuntNet
+    from astronomaly_ahunt.stages.feature_extraction import AhuntFeatures
+    out = tmp_path / "out"
+    # 16 per chunk: 50 objects make three full chunks and a partial one
+    stage = AhuntFeatures(hunter=small_hunter(), n_initial=30, chunk_size=16, output_dir=str(out))
+    features = stage.run_on_dataset(dataset_of(folder, tmp_path))
+    session = stage.session_
+    latent, proba = session.hunter.latent_and_proba(session.images[:])
+    assert session.images.chunk_size == 16
+    assert np.allclose(features.to_numpy(), latent, atol=1e-5)
+    assert np.allclose(session.latent_and_proba([9, 40])[1], proba[[9, 40]], atol=1e-5)
+
+    hunter = session.hunter
+    hunter.tell(list(session.ids[:3]), ["odd"] * 3, x=session.images[:3])
+    hunter.retrain()
+    session.save()
+    initial = next(session.directory.glob("initial-*.npz"))
+    written = initial.stat().st_mtime_ns
+    latent, proba = session.latent_and_proba()
+    session.save()
+    assert initial.stat().st_mtime_ns == written  # the round-0 examples are not rewritten
+
+    def no_scoring(*args, **kwargs):
+        raise AssertionError("a restart with an unchanged folder scored the objects again")
+
+    monkeypatch.setattr(AhuntNet, "predict", no_scoring)
+    resumed = AhuntFeatures(chunk_size=16, output_dir=str(out)).run_on_dataset(dataset_of(folder, tmp_path))
+    assert np.array_equal(resumed.to_numpy(), latent)
+
+
+def test_dask_scoring_matches_in_process(folder, tmp_path):
+    from dask.distributed import LocalCluster
+    from astronomaly_ahunt.stages.dask_scoring import DaskScoring
+    from astronomaly_ahunt.stages.feature_extraction import AhuntFeatures
+    stage = AhuntFeatures(hunter=small_hunter(), n_initial=30, chunk_size=16,
+                          output_dir=str(tmp_path / "out"))
+    stage.run_on_dataset(dataset_of(folder, tmp_path))
+    session = stage.session_
+    latent, proba = session.latent_and_proba()
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        scoring = DaskScoring(cluster.scheduler_address, tmp_path / "models")
+        try:
+            on_dask = scoring.latent_and_proba(session.hunter, session.images)
+            scoring.latent_and_proba(session.hunter, session.images)
+        finally:
+            scoring.close()
+    assert np.allclose(on_dask[0], latent, atol=1e-5) and np.allclose(on_dask[1], proba, atol=1e-6)
+    # one model file for two passes of the same round
+    assert len(os.listdir(tmp_path / "models")) == 1
