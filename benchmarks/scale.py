@@ -1,22 +1,36 @@
 """Survey scale: AHUNT's Astronomaly stages on folders of 10^4 to 10^6 cutouts.
 
-    python benchmarks/scale.py folders --data /work/scale-data       # written once
-    python benchmarks/scale.py run --data /work/scale-data --n 10000 [--workers 2]
+    python benchmarks/scale.py folders --data /work/scale-data           # written once
+    python benchmarks/scale.py run --data /work/scale-data --n 10000 --workers 0 2
     python benchmarks/scale.py plot
 
 Cutouts are Fashion-MNIST items (28 px) pasted at a seeded random offset on a
 64-px black canvas, written as PNG: one folder per size, reused when present.
+``run`` serves each folder through ``ahunt_pipeline`` as Astronomaly's page
+would, in-process (0 workers) or on a LocalCluster, each phase in its own
+process so that its peak RSS is its own: the first start-up (reading the
+folder into the cutout store, round 0, the first pass) followed by two
+Retrains of 10 labels each, then a restart. Results go to
+``benchmarks/results/scale/results.json``, one entry per size and mode.
 """
 
 import argparse
-import os
+import json
+import platform
+import resource
+import subprocess
+import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
 SIDE = 64
 SIZES = (10_000, 100_000, 1_000_000)
+RESULTS = Path(__file__).parent / "results" / "scale"
+LABELS = {"Bag": 5, "Trouser": 4}  # interesting classes; every other class is labelled 0
+REFERENCE_BATCH = 8192
 
 
 def write_folder(directory, n, seed=0):
@@ -46,15 +60,179 @@ def write_folder(directory, n, seed=0):
         directory / "truth.csv")
 
 
+def peak_rss_gb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+class Timers:
+    """Seconds spent in chosen functions, patched in place for this process."""
+
+    def __init__(self):
+        self.seconds = defaultdict(float)
+
+    def wrap(self, owner, name, phase, when=lambda *a, **k: True):
+        function = getattr(owner, name)
+
+        def timed(*args, **kwargs):
+            if not when(*args, **kwargs):
+                return function(*args, **kwargs)
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds[phase] += time.perf_counter() - start
+
+        setattr(owner, name, timed)
+
+    def take(self):
+        taken = {k: round(v, 2) for k, v in self.seconds.items()}
+        self.seconds.clear()
+        return taken
+
+
+def phase(name, folder, output_dir, workers):
+    """One phase in this process: 'start' (first start-up and two Retrains) or
+    'restart'; returns its measurements."""
+    import pandas as pd
+    from astronomaly_ahunt import Hunter
+    from astronomaly_ahunt.engine.model import AhuntNet
+    from astronomaly_ahunt.stages.cutout_store import CutoutStore
+    from astronomaly_ahunt.stages.frontend_replay import FrontendReplay
+    from astronomaly_ahunt.stages.image_folder import ImageFolderDataset
+    from astronomaly_ahunt.stages.pipeline import ahunt_pipeline
+    from astronomaly_ahunt.stages.session import AhuntSession
+
+    timers = Timers()
+    timers.wrap(CutoutStore, "build", "store")
+    timers.wrap(AhuntNet, "train", "training")
+    timers.wrap(AhuntSession, "latent_and_proba", "scoring", lambda self, where=None: where is None)
+    start = time.perf_counter()
+    dataset = ImageFolderDataset(directory=str(folder), output_dir=str(output_dir))
+    pipeline = ahunt_pipeline(dataset, str(output_dir), hunter=Hunter(random_state=0),
+                              scoring_cluster=workers or None)
+    result = {"seconds": round(time.perf_counter() - start, 2), **timers.take()}
+    session = pipeline["active_learning"].session
+    n = len(session.ids)
+    if name == "start":
+        truth = pd.read_csv(Path(folder) / "truth.csv", index_col=0)["class"]
+        page = FrontendReplay(pipeline)
+        result["retrains"] = []
+        for _ in range(2):
+            for obj in page.next_unlabelled(10):
+                page.label(obj, LABELS.get(truth[obj], 0))
+            begin = time.perf_counter()
+            page.retrain()
+            result["retrains"].append({"seconds": round(time.perf_counter() - begin, 2),
+                                       **timers.take()})
+        scoring = result["retrains"][-1]["scoring"]
+        result["throughput"] = round(n / scoring)
+        x = session.images[:min(n, REFERENCE_BATCH)]
+        net = session.hunter.net_
+        net.predict(x[:1024])
+        begin = time.perf_counter()
+        net.predict(x)
+        result["in_memory_throughput"] = round(len(x) / (time.perf_counter() - begin))
+    result["peak_rss_gb"] = round(peak_rss_gb(), 2)
+    if session.scoring is not None:
+        worker_rss = session.scoring.client.run(peak_rss_gb)
+        result["worker_peak_rss_gb"] = sorted(round(v, 2) for v in worker_rss.values())
+        session.scoring.close()
+    return result
+
+
+def run(data, n, workers):
+    """Both phases of one size and mode, each in a fresh process."""
+    folder = Path(data) / f"n{n}"
+    output_dir = Path(data) / f"out_n{n}_w{workers}"
+    if output_dir.exists():
+        import shutil
+        shutil.rmtree(output_dir)
+    entry = {"n": n, "workers": workers, "side": SIDE}
+    for name in ("start", "restart"):
+        done = subprocess.run([sys.executable, __file__, "phase", name, "--data", str(data),
+                               "--n", str(n), "--workers", str(workers)],
+                              stdout=subprocess.PIPE, text=True, check=True)
+        entry[name] = json.loads(done.stdout.strip().splitlines()[-1])
+        print(name, entry[name], flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / "results.json"
+    results = json.loads(path.read_text()) if path.exists() else {"machine": machine()}
+    results[f"n{n}_w{workers}"] = entry
+    path.write_text(json.dumps(results, indent=1))
+
+
+def machine():
+    from astronomaly_ahunt.experiments.benchmark import cpu_model
+    import os
+    return {"cpu": cpu_model(), "cores": os.cpu_count(),
+            "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+            "python": platform.python_version(),
+            "note": "shared with other jobs: seconds are noisy, memory is not"}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("folders",))
+    parser.add_argument("command", choices=("folders", "run", "phase", "plot"))
+    parser.add_argument("name", nargs="?", help="the phase (internal)")
     parser.add_argument("--data", default="scale-data")
     parser.add_argument("--n", type=int, nargs="*", default=list(SIZES))
+    parser.add_argument("--workers", type=int, nargs="*", default=[0, 2],
+                        help="0: scoring in-process; N: a LocalCluster of N workers")
     args = parser.parse_args(argv)
     if args.command == "folders":
         for n in args.n:
             write_folder(Path(args.data) / f"n{n}", n)
+    elif args.command == "run":
+        for n in args.n:
+            for workers in args.workers:
+                run(args.data, n, workers)
+    elif args.command == "phase":
+        n, workers = args.n[0], args.workers[0]
+        print(json.dumps(phase(args.name, Path(args.data) / f"n{n}",
+                               Path(args.data) / f"out_n{n}_w{workers}", workers)))
+    else:
+        plot()
+
+
+def plot():
+    """Seconds and peak memory against the number of cutouts."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    results = json.loads((RESULTS / "results.json").read_text())
+    entries = [v for k, v in results.items() if k != "machine"]
+    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for workers, style in ((0, "-"), (2, "--")):
+        rows = sorted((e for e in entries if e["workers"] == workers), key=lambda e: e["n"])
+        if not rows:
+            continue
+        n = [e["n"] for e in rows]
+        mode = "in-process" if workers == 0 else f"{workers}-worker LocalCluster"
+        for label, values, colour in (
+                ("first start-up", [e["start"]["seconds"] for e in rows], "C0"),
+                ("restart", [e["restart"]["seconds"] for e in rows], "C1"),
+                ("later Retrain", [e["start"]["retrains"][-1]["seconds"] for e in rows], "C2"),
+                ("  of which scoring", [e["start"]["retrains"][-1]["scoring"] for e in rows],
+                 "C3")):
+            ax_t.plot(n, values, style, marker="o", color=colour, label=f"{label} ({mode})")
+        ax_m.plot(n, [e["start"]["peak_rss_gb"] for e in rows], style, marker="o", color="C0",
+                  label=f"server ({mode})")
+        if workers:
+            ax_m.plot(n, [max(e["start"]["worker_peak_rss_gb"]) for e in rows], style,
+                      marker="s", color="C4", label="largest worker")
+    ax_t.axhline(60, color="grey", lw=0.8)
+    ax_m.axhline(4, color="grey", lw=0.8)
+    for ax, ylabel in ((ax_t, "seconds"), (ax_m, "peak RSS (GB)")):
+        ax.set_xscale("log")
+        ax.set_xlabel("cutouts (64 px)")
+        ax.set_ylabel(ylabel)
+        ax.legend(fontsize=7)
+    ax_t.set_yscale("log")
+    machine_ = results["machine"]
+    fig.suptitle(f"AHUNT in Astronomaly at scale: {machine_['cores']} cores "
+                 f"({machine_['cpu']}), {machine_['memory_gb']} GB; grey: targets", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(RESULTS / "scale.png", dpi=120)
 
 
 if __name__ == "__main__":
