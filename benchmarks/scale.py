@@ -111,6 +111,8 @@ def phase(name, folder, output_dir, workers):
     pipeline = ahunt_pipeline(dataset, str(output_dir), hunter=Hunter(random_state=0),
                               scoring_cluster=workers or None)
     result = {"seconds": round(time.perf_counter() - start, 2), **timers.take()}
+    # so far, for a run stopped before the end (the last line is the whole result)
+    print(json.dumps(result), flush=True)
     session = pipeline["active_learning"].session
     n = len(session.ids)
     if name == "start":
@@ -124,6 +126,7 @@ def phase(name, folder, output_dir, workers):
             page.retrain()
             result["retrains"].append({"seconds": round(time.perf_counter() - begin, 2),
                                        **timers.take()})
+            print(json.dumps(result), flush=True)
         scoring = result["retrains"][-1]["scoring"]
         result["throughput"] = round(n / scoring)
         x = session.images[:min(n, REFERENCE_BATCH)]
