@@ -240,6 +240,7 @@ def plot():
                       marker="s", color="C4", label="largest worker")
     ax_t.axhline(60, color="grey", lw=0.8)
     ax_m.axhline(4, color="grey", lw=0.8)
+    ax_m.set_ylim(bottom=0)
     for ax, ylabel in ((ax_t, "seconds"), (ax_m, "peak RSS (GB)")):
         ax.set_xscale("log")
         ax.set_xlabel("cutouts (64 px)")

@@ -141,6 +141,8 @@ class AhuntFeatures(AhuntStage):
         session = AhuntSession(hunter, ids, images, directory, self.label_mapping,
                                pseudo_normals, self.random_state,
                                **self._session_options(directory))
+        # the first pass is saved with the session: a restart before any Retrain scores nothing
+        session.latent_and_proba()
         session.save()
         return session
 
