@@ -210,6 +210,39 @@ def main(argv=None):
                                Path(args.data) / f"out_n{n}_w{workers}", workers)))
     else:
         plot()
+        (RESULTS / "summary.md").write_text(summary())
+
+
+def summary():
+    """The results as a markdown table, wall-clock seconds with CPU seconds in brackets."""
+    results = json.loads((RESULTS / "results.json").read_text())
+    lines = ["| objects | scoring | first start-up | restart | Retrain 1 | Retrain 2 "
+             "| of which scoring | cutouts per CPU-s (store / in-memory) | server peak RSS "
+             "| worker peak RSS |", "|" + " --- |" * 10]
+
+    def cell(part):
+        return f"{part['seconds']:.0f} s"
+
+    entries = sorted((v for k, v in results.items() if k != "machine"),
+                     key=lambda e: (e["n"], e["workers"]))
+    for e in entries:
+        start, restart = e["start"], e.get("restart")
+        retrains = start.get("retrains", [])
+        last = retrains[-1] if retrains else None
+        lines.append("| " + " | ".join([
+            f"{e['n']:,}", "in-process" if not e["workers"] else f"{e['workers']} workers",
+            f"{start['seconds']:.0f} s (store {start['store']:.0f} s)",
+            cell(restart) if restart else "–",
+            *[f"{r['seconds']:.0f} s (training {r['training']:.0f})" for r in retrains],
+            *["–"] * (2 - len(retrains)),
+            f"{last['scoring']:.0f} s ({last['scoring_cpu']:.0f} CPU-s)" if last else "–",
+            f"{start['throughput_per_cpu_s']:,} / {start['in_memory_throughput_per_cpu_s']:,}"
+            if last else "–",
+            f"{start['peak_rss_gb']:.2f} GB" + (f" / {restart['peak_rss_gb']:.2f} GB restart"
+                                                 if restart else ""),
+            " ".join(f"{g:.2f}" for g in start.get("worker_peak_rss_gb", [])) + " GB"
+            if e["workers"] else "–"]) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def plot():
