@@ -105,8 +105,11 @@ def phase(name, folder, output_dir, workers):
     from astronomaly_ahunt.stages.pipeline import ahunt_pipeline
     from astronomaly_ahunt.stages.session import AhuntSession
 
+    from astronomaly_ahunt.stages.astronomaly_compat import AhuntStage
     timers = Timers()
     timers.wrap(CutoutStore, "build", "store")
+    # the stages' output files: csv, far slower than parquet, where pyarrow is missing
+    timers.wrap(AhuntStage, "save", "saving outputs")
     timers.wrap(AhuntNet, "train", "training")
     timers.wrap(AhuntSession, "latent_and_proba", "scoring", lambda self, where=None: where is None)
     start = time.perf_counter()
