@@ -2,8 +2,8 @@
 
 The model (``.keras``) and the labelled images (``.npz``) go to files named
 by round, the round-0 examples to one named by a hash of their content
-(written once, not every round), and ``hunter.json``, which names them, is replaced last and
-atomically: a crash at any moment leaves the previous round's session whole.
+(written only when they change), and ``hunter.json``, which names them, is replaced
+last and atomically: a crash at any moment leaves the previous round's session whole.
 """
 
 import hashlib
