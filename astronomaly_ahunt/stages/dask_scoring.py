@@ -40,8 +40,7 @@ class DaskScoring:
             threads = max(1, (os.cpu_count() or 1) // int(cluster))
             # without these a worker's TensorFlow takes every core of the
             # machine, and N workers fight over them
-            env = {"TF_NUM_INTRAOP_THREADS": str(threads), "TF_NUM_INTEROP_THREADS": "1",
-                   "TF_CPP_MIN_LOG_LEVEL": "2"}
+            env = {"TF_NUM_INTRAOP_THREADS": str(threads), "TF_NUM_INTEROP_THREADS": "1"}
             self.cluster = LocalCluster(n_workers=int(cluster), threads_per_worker=1,
                                         processes=True, env=env, dashboard_address=None)
             self.client = Client(self.cluster)
