@@ -264,7 +264,7 @@ def plot():
         mode = "in-process" if workers == 0 else f"{workers}-worker LocalCluster"
         for label, values, colour in (
                 ("first start-up", [e["start"]["seconds"] for e in rows], "C0"),
-                ("restart", [e["restart"]["seconds"] for e in rows], "C1"),
+                ("restart", [e.get("restart", {}).get("seconds", np.nan) for e in rows], "C1"),
                 ("later Retrain", [e["start"]["retrains"][-1]["seconds"] for e in rows], "C2"),
                 ("  of which scoring", [e["start"]["retrains"][-1]["scoring"] for e in rows],
                  "C3")):
