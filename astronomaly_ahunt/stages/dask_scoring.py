@@ -29,7 +29,9 @@ class DaskScoring:
     cluster : str or int
         A scheduler address (``'tcp://host:8786'``), or a number of workers
         for a ``LocalCluster`` of processes started here, each with an equal
-        share of this machine's cores for TensorFlow.
+        share of this machine's cores for TensorFlow (as for any process
+        pool, a script that starts one must do so under
+        ``if __name__ == "__main__":``, since each worker imports it again).
     model_dir : path
         Where each round's model is written for the workers.
     """
