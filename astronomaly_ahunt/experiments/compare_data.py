@@ -4,6 +4,10 @@ Each set is a folder of PNG cutouts and a ``truth.csv`` holding what a user
 would press on the page: 0 (not interesting) for every object of the normal
 classes, 5 (interesting) for the few of the rare class. Nothing else is
 known: no catalogue, so every method starts from the bare cutouts.
+
+The command line lists the data sets and the methods
+(:data:`~.peer_pipelines.PIPELINES`) by the names here, which load no
+pandas, so that ``--help`` answers at once.
 """
 
 import hashlib
@@ -12,9 +16,9 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .datasets import load_dataset
-from .example_data import INTERESTING, TRUTH_FILE, write_cutouts
 
 NOT_INTERESTING = 0
+METHODS = ("ahunt", "static", "aadforest", "random")
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ def write_compare_data(root, name, seed, split=None):
     """Write (once; reused while the split and seed are the same) the cutouts
     of ``split`` (default: the preset ``name``) and its ``truth.csv``; return
     the folder, whose ``images/`` holds the cutouts."""
+    from .example_data import write_cutouts
     split = split or split_of(name)
     directory = data_folder(root, name, split, seed)
     write_cutouts(directory, lambda: load_dataset(split.dataset, image_size=split.size),
@@ -98,5 +103,6 @@ def write_compare_data(root, name, seed, split=None):
 
 
 def truth_path(directory):
+    from .example_data import TRUTH_FILE
     return Path(directory) / TRUTH_FILE
 
