@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .baselines import _astronomaly_quiet
+from .baselines import astronomaly_quiet
 from .compare import checked_output_dir, fresh_folder, progress_line, replay, write_results
-from .compare_data import split_of, truth_path, write_compare_data
+from .compare_data import data_folder, split_of, truth_path, write_compare_data
 from .peer_pipelines import ANOMALY_FROM, PIPELINES, check_pipelines
 
 
@@ -41,7 +41,7 @@ def compare_methods(name, methods, seeds=(0, 1, 2, 3, 4), rounds=5, per_round=20
                 return PIPELINES[method](str(folders[seed]), out, seed, split.size)
 
             # the stages' progress prints would bury the one line per run
-            with _astronomaly_quiet():
+            with astronomaly_quiet():
                 rows = replay(run_pipeline, truth_path(folders[seed]), rounds, per_round,
                               ANOMALY_FROM)
             records += [{"data": name, "method": method, "seed": seed, **row} for row in rows]
@@ -67,8 +67,8 @@ def compare_data_command(args):
     out = Path(args.output_dir)
     table = compare_methods(args.data, args.methods, args.seeds, args.rounds, args.labels, out,
                             args.data_dir, split)
-    truth = pd.read_csv(truth_path(write_compare_data(args.data_dir, args.data, args.seeds[0],
-                                                      split)), index_col=0).iloc[:, 0]
+    folder = data_folder(args.data_dir, args.data, split, args.seeds[0])
+    truth = pd.read_csv(truth_path(folder), index_col=0).iloc[:, 0]
     rate = float((truth >= ANOMALY_FROM).mean())
     write_results(table, args, out, random_rate=rate)
     spent = int(table["labels"].max())
