@@ -152,3 +152,44 @@ def test_compare_refuses_in_one_line_before_anything_runs(workdir, capsys, monke
         lines[-1]]
     assert lines[-1].startswith("astronomaly-ahunt compare: error: Fashion-MNIST not found in")
     assert not (workdir / "data").exists() and not (workdir / "out").exists()
+
+
+def test_the_http_driver_finds_what_the_in_process_replay_finds(two_kinds, workdir, monkeypatch):
+    pytest.importorskip("coniferest")
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "compare_http", Path(__file__).parent.parent / "benchmarks" / "compare_http.py")
+    http = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(http)
+    from astronomaly_ahunt.experiments.compare import replay
+    truth = pd.Series({p.stem: 5 if p.stem[0] == "a" else 0
+                       for p in (two_kinds / "images").glob("*.png")}, name="label")
+    truth.to_csv(workdir / "truth.csv")
+
+    page = FrontendReplay(aadforest(str(two_kinds), str(workdir / "http"), 0, 8))
+
+    def server(url, path, payload):
+        """The answers run_server.py gives the page, from the replayed Controller."""
+        if path == "/getmaxid":
+            return len(page.anomaly_scores)
+        if path == "/getindex":
+            return page.anomaly_scores.index[payload]
+        if path == "/sort":
+            page.sort(*payload)
+        elif path == "/label":
+            page.label(payload["id"], float(payload["label"]))
+        elif path == "/retrain":
+            stage = page.active_learning
+            return {"status": "success" if page.retrain() else "failed",
+                    "column_to_sort_by": stage.column_to_sort_by,
+                    "show_unlabelled_first": stage.show_unlabelled_first}
+        return "success"
+
+    monkeypatch.setattr(http, "post", server)
+    over_http = http.drive("http://fake", http.read_truth(workdir / "truth.csv"), 3, 3, 3,
+                           progress=lambda *a, **k: None)
+    in_process = replay(lambda: aadforest(str(two_kinds), str(workdir / "replay"), 0, 8),
+                        workdir / "truth.csv", 3, 3, 3)
+    # after one Retrain on 3 labels the forest hands over every remaining a
+    assert [r["found"] for r in over_http] == [r["found"] for r in in_process] == [2, 5, 5]
+    assert [r["labels"] for r in over_http] == [3, 6, 9]
