@@ -15,7 +15,7 @@ from .peer_pipelines import ANOMALY_FROM, PIPELINES, check_pipelines
 
 def compare_methods(name, methods, seeds=(0, 1, 2, 3, 4), rounds=5, per_round=20,
                     output_dir="ahunt_output/compare", data_dir="ahunt_output/compare_data",
-                    split=None, progress=None):
+                    split=None, interesting=ANOMALY_FROM, progress=None):
     """Every method on data set ``name`` (its preset split, or ``split``) for
     every seed; returns a DataFrame with one row per method, seed and round.
 
@@ -43,7 +43,7 @@ def compare_methods(name, methods, seeds=(0, 1, 2, 3, 4), rounds=5, per_round=20
             # the stages' progress prints would bury the one line per run
             with astronomaly_quiet():
                 rows = replay(run_pipeline, truth_path(folders[seed]), rounds, per_round,
-                              ANOMALY_FROM)
+                              interesting)
             records += [{"data": name, "method": method, "seed": seed, **row} for row in rows]
             progress(progress_line(seed, method, rows))
     return pd.DataFrame(records)
@@ -66,13 +66,14 @@ def compare_data_command(args):
     split = split_of(args.data, args.normal, args.rare, args.n_normal, args.n_rare)
     out = Path(args.output_dir)
     table = compare_methods(args.data, args.methods, args.seeds, args.rounds, args.labels, out,
-                            args.data_dir, split)
+                            args.data_dir, split, args.interesting)
     folder = data_folder(args.data_dir, args.data, split, args.seeds[0])
     truth = pd.read_csv(truth_path(folder), index_col=0).iloc[:, 0]
-    rate = float((truth >= ANOMALY_FROM).mean())
+    interesting = truth >= args.interesting
+    rate = float(interesting.mean())
     write_results(table, args, out, random_rate=rate)
     spent = int(table["labels"].max())
-    header = (f"{args.data}: {int((truth >= ANOMALY_FROM).sum())} interesting of {len(truth)} "
+    header = (f"{args.data}: {int(interesting.sum())} interesting of {len(truth)} "
               f"cutouts ({', '.join(split.normal)} normal, {split.rare} rare); found with "
               f"{spent} labels (labelling at random finds {rate * spent:.1f} on average)")
     text = header + "\n" + found_per_seed(table).to_string() + "\n"
