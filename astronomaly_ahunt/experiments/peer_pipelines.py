@@ -21,7 +21,7 @@ import pandas as pd
 from .compare_data import METHODS
 from .datasets import resize
 from .methods import astronomaly_available, coniferest_available
-from ..stages.astronomaly_compat import PipelineStage
+from ..stages.astronomaly_compat import AhuntStage
 from ..stages.image_folder import image_folder
 from ..stages.label_mapping import UNLABELLED
 from ..stages.session import with_saved_labels
@@ -54,17 +54,17 @@ def rescale(score):
     return MAX_SCORE * (score - score.min()) / span if span > 0 else np.zeros_like(score)
 
 
-class _AsksTopUnlabelled(PipelineStage):
+class _AsksTopUnlabelled(AhuntStage):
     """A Retrain stage after which the page shows its own top unlabelled
-    objects first; it sees the features and the labels, nothing else."""
+    objects first; it sees the features and the labels, nothing else. As an
+    AHUNT stage it never serves a cached output (that would replay an
+    earlier session's ranking) and replaces the files it writes atomically."""
 
     column_to_sort_by = None
     show_unlabelled_first = True
 
     def __init__(self, random_state=0, **kwargs):
-        # every Retrain must run: a cached output from an earlier session in
-        # the same folder would replay that session's ranking
-        super().__init__(**{"random_state": random_state, **kwargs, "force_rerun": True})
+        super().__init__(random_state=random_state, **kwargs)
         self.random_state = random_state
 
     def combine_data_frames(self, features, ml_df):
