@@ -244,6 +244,9 @@ def _add_compare_parser(commands):
     cmp.add_argument("--rare", metavar="CLASS", help="with --data: the rare class instead")
     cmp.add_argument("--n-normal", type=_count, help="with --data: objects of each normal class")
     cmp.add_argument("--n-rare", type=_count, help="with --data: objects of the rare class")
+    cmp.add_argument("--crop", type=_count, metavar="PX",
+                     help="with --data first-*: keep the central PX of the 300 px images "
+                          "before resizing (the sources lie within the central 100)")
     cmp.add_argument("--data-dir", default="ahunt_output/compare_data",
                      help="with --data: where the data sets are written and reused (default: "
                           "ahunt_output/compare_data)")

@@ -42,6 +42,8 @@ class Split:
         Side of the written cutouts in pixels.
     prefix : str
         Start of every object id.
+    crop : int, optional
+        FIRST only: keep the central ``crop`` px before resizing.
     """
 
     dataset: str
@@ -51,6 +53,7 @@ class Split:
     n_rare: int
     size: int
     prefix: str
+    crop: int | None = None
 
     def with_overrides(self, **changes):
         """A copy with every change that is not None applied."""
@@ -69,12 +72,12 @@ SPLITS = {
 }
 
 
-def split_of(name, normal=None, rare=None, n_normal=None, n_rare=None):
-    """The preset ``name`` with any of its class split replaced."""
+def split_of(name, normal=None, rare=None, n_normal=None, n_rare=None, crop=None):
+    """The preset ``name`` with any of its class split (or its crop) replaced."""
     if name not in SPLITS:
         raise ValueError(f"unknown compare data set {name!r}; known: {', '.join(SPLITS)}")
     return SPLITS[name].with_overrides(normal=tuple(normal) if normal else None, rare=rare,
-                                       n_normal=n_normal, n_rare=n_rare)
+                                       n_normal=n_normal, n_rare=n_rare, crop=crop)
 
 
 def data_folder(root, name, split, seed):
@@ -95,9 +98,12 @@ def write_compare_data(root, name, seed, split=None):
     from .example_data import write_cutouts
     split = split or split_of(name)
     directory = data_folder(root, name, split, seed)
-    write_cutouts(directory, lambda: load_dataset(split.dataset, image_size=split.size),
-                  {c: NOT_INTERESTING for c in split.normal}, split.rare, split.n_rare,
-                  n_catalogue=0, seed=seed, size=split.size, prefix=split.prefix,
+
+    def load():
+        return load_dataset(split.dataset, image_size=split.size, crop=split.crop)
+
+    write_cutouts(directory, load, {c: NOT_INTERESTING for c in split.normal}, split.rare,
+                  split.n_rare, n_catalogue=0, seed=seed, size=split.size, prefix=split.prefix,
                   n_normal=split.n_normal)
     return directory
 

@@ -63,7 +63,8 @@ def found_per_seed(table):
 
 
 def compare_data_command(args):
-    split = split_of(args.data, args.normal, args.rare, args.n_normal, args.n_rare)
+    split = split_of(args.data, args.normal, args.rare, args.n_normal, args.n_rare,
+                     args.crop)
     out = Path(args.output_dir)
     table = compare_methods(args.data, args.methods, args.seeds, args.rounds, args.labels, out,
                             args.data_dir, split, args.interesting)
