@@ -52,9 +52,9 @@ def main(argv=None):
         return 2
 
 
-def _add_output_arguments(command, default):
+def _add_output_arguments(command, default, default_text=None):
     command.add_argument("--output-dir", default=default,
-                         help=f"folder for the results (default: {default})")
+                         help=f"folder for the results (default: {default_text or default})")
     command.add_argument("--force", action="store_true",
                          help="replace results already in --output-dir")
 
@@ -222,32 +222,63 @@ def _print_benchmark_round(seed, records):
 
 
 def _add_compare_parser(commands):
+    from .experiments.compare_data import METHODS, SPLITS
     cmp = commands.add_parser(
-        "compare", help="label two Astronomaly pipeline scripts from a truth table, "
-                        "round by round, as a person would on the page",
-        description="For each seed, run each SCRIPT's run_pipeline() and ROUNDS rounds of: "
-                    "label the first LABELS unlabelled objects of the page's order from "
-                    "the truth table, Retrain, re-sort. Prints and plots interesting "
-                    "objects found per label spent.")
-    cmp.add_argument("scripts", nargs="+", metavar="SCRIPT",
+        "compare", help="label pipelines from a truth table, round by round, as a person "
+                        "would on the page: --data NAME compares methods on a catalogue-free "
+                        "image set, SCRIPT... --truth CSV compares pipeline scripts",
+        description="For each seed and each method (--data) or SCRIPT: run_pipeline(), then "
+                    "ROUNDS rounds of: label the first LABELS unlabelled objects of the "
+                    "page's order from the truth table, Retrain, re-sort. Prints and plots "
+                    "interesting objects found per label spent.")
+    cmp.add_argument("scripts", nargs="*", metavar="SCRIPT",
                      help="pipeline scripts, e.g. example_scripts/ahunt_digits.py "
-                          "example_scripts/astronomaly_digits_static.py")
-    cmp.add_argument("--truth", required=True,
-                     help="csv of object id, label 0-5; '{seed}' is replaced by the seed "
-                          "(e.g. ahunt_output/digits_cutouts_seed{seed}/truth.csv)")
+                          "example_scripts/astronomaly_digits_static.py (with --truth)")
+    cmp.add_argument("--data", metavar="NAME", choices=list(SPLITS),
+                     help=f"a catalogue-free data set ({', '.join(SPLITS)}), written once "
+                          f"under --data-dir with a truth.csv of 0 (normal) and 5 (rare)")
+    cmp.add_argument("--methods", nargs="+", default=list(METHODS), metavar="METHOD",
+                     help=f"with --data: any of {', '.join(METHODS)} (default: all)")
+    cmp.add_argument("--normal", nargs="+", metavar="CLASS",
+                     help="with --data: normal classes instead of the data set's own")
+    cmp.add_argument("--rare", metavar="CLASS", help="with --data: the rare class instead")
+    cmp.add_argument("--n-normal", type=_count, help="with --data: objects of each normal class")
+    cmp.add_argument("--n-rare", type=_count, help="with --data: objects of the rare class")
+    cmp.add_argument("--crop", type=_count, metavar="PX",
+                     help="with --data first-*: keep the central PX of the 300 px images "
+                          "before resizing (the sources lie within the central 100)")
+    cmp.add_argument("--data-dir", default="ahunt_output/compare_data",
+                     help="with --data: where the data sets are written and reused (default: "
+                          "ahunt_output/compare_data)")
+    cmp.add_argument("--truth",
+                     help="with SCRIPTs: csv of object id, label 0-5; '{seed}' is replaced by "
+                          "the seed (e.g. ahunt_output/digits_cutouts_seed{seed}/truth.csv)")
     cmp.add_argument("--rounds", type=_count, default=5, help="rounds of labelling (default 5)")
-    cmp.add_argument("--labels", type=_count, default=10, help="labels per round (default 10)")
-    cmp.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
-                     help="seeds, each a separate run of every script (default 0 1 2)")
+    cmp.add_argument("--labels", type=_count, default=20, help="labels per round (default 20)")
+    cmp.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
+                     help="seeds, each a separate run of every method or script "
+                          "(default 0 1 2 3 4)")
     cmp.add_argument("--interesting", type=int, default=3,
                      help="labels >= this count as interesting (default 3)")
-    _add_output_arguments(cmp, "ahunt_output/compare")
+    _add_output_arguments(cmp, None, "ahunt_output/compare, or ahunt_output/compare_NAME "
+                                     "with --data")
     cmp.set_defaults(run=compare_command)
 
 
 def compare_command(args):
-    from .experiments.compare import MissingAstronomaly, compare, plot_comparison, summary_table
+    if args.data:
+        if args.scripts or args.truth:
+            raise ValueError("give either --data NAME or SCRIPT... --truth CSV, not both")
+        args.output_dir = args.output_dir or f"ahunt_output/compare_{args.data.replace('-', '_')}"
+        _refuse_to_overwrite(args, "compare.csv")
+        from .experiments.compare_peers import compare_data_command
+        return compare_data_command(args)
+    if not args.scripts or not args.truth:
+        raise ValueError("give --data NAME (a catalogue-free data set), or pipeline SCRIPTs "
+                         "with --truth CSV")
+    from .experiments.compare import MissingAstronomaly, compare, write_results
 
+    args.output_dir = args.output_dir or "ahunt_output/compare"
     _refuse_to_overwrite(args, "compare.csv")
     try:
         table = compare(args.scripts, args.truth, args.rounds, args.labels, args.seeds,
@@ -255,14 +286,7 @@ def compare_command(args):
     except MissingAstronomaly as err:
         print(f"astronomaly-ahunt compare: {err}", file=sys.stderr)
         return 3
-    out = Path(args.output_dir)
-    table.to_csv(out / "compare.csv", index=False)
-    plot_comparison(table, out / "compare.png",
-                    f"{args.rounds} rounds of {args.labels} labels, seeds "
-                    f"{', '.join(map(str, args.seeds))}")
-    print("\ninteresting objects found by labels spent, mean (per seed):")
-    print(summary_table(table).to_string())
-    print(f"written: {out / 'compare.csv'}, {out / 'compare.png'}")
+    write_results(table, args, Path(args.output_dir))
     return 0
 
 

@@ -186,7 +186,7 @@ class NeighbourScoreRunner(_AskingRunner):
         from astronomaly.anomaly_detection.human_loop_learning import (NeighbourScore,
                                                                        ScoreConverter)
         features = pd.DataFrame(flat, columns=[f"pixel_{i}" for i in range(flat.shape[1])])
-        with tempfile.TemporaryDirectory(prefix="neighbourscore_") as out, _astronomaly_quiet():
+        with tempfile.TemporaryDirectory(prefix="neighbourscore_") as out, astronomaly_quiet():
             kwargs = {"output_dir": out, "save_output": False, "force_rerun": True}
             # NeighbourScore multiplies the score by a factor in (0, 1): on the raw forest
             # score (a narrow band near 0.5) that swamps the forest's ranking, so it gets
@@ -208,7 +208,7 @@ class NeighbourScoreRunner(_AskingRunner):
 
 
 @contextlib.contextmanager
-def _astronomaly_quiet():
+def astronomaly_quiet():
     """Keep an Astronomaly stage's progress prints out of our output, and undo
     its hold on the root logger: it sets the level, drops handlers whose file
     is not its own log (pytest's, say) and adds its own, which must be closed

@@ -10,6 +10,7 @@ objects found so far are counted against the labels spent.
 
 import importlib.util
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -66,10 +67,11 @@ def read_truth(path):
     return truth
 
 
-def replay(module, truth_path, rounds, per_round, interesting):
-    """Rounds of ``per_round`` labels on one script; one record per round.
-    The truth table is read after ``run_pipeline()``, which may write it."""
-    page = FrontendReplay(module.run_pipeline())
+def replay(run_pipeline, truth_path, rounds, per_round, interesting):
+    """Rounds of ``per_round`` labels on what ``run_pipeline()`` returns; one
+    record per round. The truth table is read after ``run_pipeline()``,
+    which may write it."""
+    page = FrontendReplay(run_pipeline())
     truth = read_truth(truth_path)
     records, found, spent = [], 0, 0
     for r in range(1, rounds + 1):
@@ -95,45 +97,68 @@ def compare(scripts, truth_path, rounds=5, per_round=10, seeds=(0,), interesting
     ``truth_path`` is a csv of (id, label 0-5); ``{seed}`` in it is
     replaced by the seed. Objects labelled ``>= interesting`` count as found.
     """
-    output_dir = Path(output_dir).resolve()
-    if "-" in str(output_dir):
-        raise ValueError(f"output folder {output_dir} holds a '-': Astronomaly's cache check "
-                         f"splits its log lines on '-'; choose a folder without one")
+    output_dir = checked_output_dir(output_dir)
     names = [Path(s).stem for s in scripts]
     for script in scripts:  # a missing Astronomaly shows before any pipeline runs
         load_script(script, seeds[0], output_dir / "import_check")
     records = []
     for seed in seeds:
         for name, script in zip(names, scripts):
-            module = load_script(script, seed, output_dir / f"{name}_seed{seed}")
-            rows = replay(module, str(truth_path).format(seed=seed), rounds, per_round,
-                          interesting)
-            records += [{"script": name, "seed": seed, **row} for row in rows]
-            found = " ".join(f"{r['found']:2d}" for r in rows)
-            retrain = sum(r["seconds_retrain"] for r in rows) / len(rows)
-            progress(f"seed {seed}  {name:<28s} interesting found after each round: {found}  "
-                     f"({rows[-1]['labels']} labels; Retrain {retrain:.1f} s)")
+            module = load_script(script, seed, fresh_folder(output_dir / f"{name}_seed{seed}"))
+            rows = replay(module.run_pipeline, str(truth_path).format(seed=seed), rounds,
+                          per_round, interesting)
+            records += [{"method": name, "seed": seed, **row} for row in rows]
+            progress(progress_line(seed, name, rows))
     return pd.DataFrame(records)
 
 
+def checked_output_dir(output_dir):
+    """``output_dir`` made absolute; a ``ValueError`` if it holds a '-'."""
+    output_dir = Path(output_dir).resolve()
+    if "-" in str(output_dir):
+        raise ValueError(f"output folder {output_dir} holds a '-': Astronomaly's cache check "
+                         f"splits its log lines on '-'; choose a folder without one")
+    return output_dir
+
+
+def fresh_folder(path):
+    """``path``, emptied: a pipeline resumes the session and the labels it
+    finds in its folder, which would carry one run into the next."""
+    shutil.rmtree(path, ignore_errors=True)
+    return path
+
+
+def progress_line(seed, name, rows):
+    found = " ".join(f"{r['found']:2d}" for r in rows)
+    retrain = sum(r["seconds_retrain"] for r in rows) / len(rows)
+    return (f"seed {seed}  {name:<28s} interesting found after each round: {found}  "
+            f"({rows[-1]['labels']} labels; Retrain {retrain:.1f} s)")
+
+
 def summary_table(table):
-    """Interesting objects found by labels spent: one column per script,
-    mean over seeds, with the per-seed values."""
-    grouped = table.groupby(["labels", "script"])["found"]
-    mean = grouped.mean().unstack("script")
-    per_seed = grouped.apply(lambda s: "/".join(str(v) for v in s)).unstack("script")
+    """Interesting objects found by labels spent: one column per method
+    (or script), mean over seeds, with the per-seed values."""
+    grouped = table.groupby(["labels", "method"])["found"]
+    mean = grouped.mean().unstack("method")
+    per_seed = grouped.apply(lambda s: "/".join(str(v) for v in s)).unstack("method")
     return mean.round(1).astype(str) + " (" + per_seed + ")"
 
 
-def plot_comparison(table, path, title):
+def plot_comparison(table, path, title, random_rate=None):
     """Interesting objects found against labels spent: a thick line per
-    script (the mean over seeds) over a thin one per seed."""
+    method or script (the mean over seeds) over a thin one per seed; with
+    ``random_rate`` (interesting objects per label) a dashed line of what
+    labelling at random finds on average."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
     fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
-    for k, (name, runs) in enumerate(table.groupby("script")):
+    if random_rate is not None:
+        spent = [0, table["labels"].max()]
+        ax.plot(spent, [random_rate * s for s in spent], color="0.4", ls="--", lw=1,
+                label="random, expected")
+    for k, (name, runs) in enumerate(table.groupby("method")):
         colour = f"C{k}"
         for _, run in runs.groupby("seed"):
             ax.plot(run["labels"], run["found"], color=colour, alpha=0.25, lw=1)
@@ -150,3 +175,15 @@ def plot_comparison(table, path, title):
     ax.legend(loc="upper left", frameon=False)
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def write_results(table, args, out, random_rate=None):
+    """compare.csv and compare.png in ``out``; the table by labels spent printed."""
+    table.to_csv(out / "compare.csv", index=False)
+    plot_comparison(table, out / "compare.png",
+                    f"{args.data + ': ' if args.data else ''}{args.rounds} rounds of "
+                    f"{args.labels} labels, seeds {', '.join(map(str, args.seeds))}",
+                    random_rate)
+    print("\ninteresting objects found by labels spent, mean (per seed):")
+    print(summary_table(table).to_string())
+    print(f"written: {out / 'compare.csv'}, {out / 'compare.png'}")

@@ -207,10 +207,11 @@ def load_galaxy10(path, size=64):
     return LabelledImages(resize(x / 255.0, size), y, GALAXY10_CLASSES)
 
 
-def load_dataset(name, path=None, image_size=None):
+def load_dataset(name, path=None, image_size=None, crop=None):
     """A dataset by name: 'digits', 'fashion-mnist' (path optional),
     'first' (path optional), 'mnist' or 'cifar10' (a local .npz) or
-    'galaxy10' (a local .h5); ``image_size`` resizes FIRST and Galaxy10."""
+    'galaxy10' (a local .h5); ``image_size`` resizes FIRST and Galaxy10,
+    after ``crop`` has kept FIRST's central pixels (see :func:`load_first`)."""
     if name == "digits":
         if path is not None:
             raise ValueError(f"the digits ship with scikit-learn, so this protocol takes no "
@@ -220,7 +221,7 @@ def load_dataset(name, path=None, image_size=None):
     if name == "fashion-mnist":
         return load_fashion_mnist(path)
     if name == "first":
-        return load_first(path, image_size or 64)
+        return load_first(path, image_size or 64, crop)
     if name == "galaxy10":
         return load_galaxy10(path, image_size or 64)
     if name in ("mnist", "cifar10"):

@@ -26,15 +26,17 @@ def write_digits_cutouts(directory, normal=(0, 1), anomaly=2, n_anomalies=18,
 
 
 def write_cutouts(directory, load, normal, anomaly, n_anomalies, n_catalogue, seed, size,
-                  prefix):
+                  prefix, n_normal=None):
     """Write a labelled image set as PNG cutouts once; return the folder.
 
     ``directory/images/`` gets every object of the ``normal`` classes
-    (``{class: label value}``) and ``n_anomalies`` of class ``anomaly``
-    drawn with ``seed``, as ``size``-pixel PNGs named ``<prefix><position>``;
-    ``truth.csv`` holds the label a user would give each (the normal class's
-    value, 5 for an anomaly), ``catalogue.csv`` the class name of
-    ``n_catalogue`` objects of each normal class (round 0's known labels).
+    (``{class: label value}``), or ``n_normal`` of each, and ``n_anomalies``
+    of class ``anomaly``, drawn with ``seed``, as ``size``-pixel PNGs named
+    ``<prefix><position>``; ``truth.csv`` holds the label a user would give
+    each (the normal class's value, 5 for an anomaly), ``catalogue.csv`` the
+    class name of ``n_catalogue`` objects of each normal class (round 0's
+    known labels; no catalogue when 0). Written again, from an empty
+    folder, when the settings differ from the last write.
     ``load()`` gives the :class:`~.datasets.LabelledImages`.
     """
     from PIL import Image
@@ -42,16 +44,23 @@ def write_cutouts(directory, load, normal, anomaly, n_anomalies, n_catalogue, se
     stamp = directory / "written.json"
     settings = {"normal": {str(k): v for k, v in normal.items()}, "anomaly": anomaly,
                 "n_anomalies": n_anomalies, "n_catalogue": n_catalogue, "seed": seed,
-                "size": size}
+                "size": size, "n_normal": n_normal}
     if stamp.exists() and json.loads(stamp.read_text()) == settings:
         return directory
     rng = np.random.default_rng(seed)
     data = load()
     labels = {data.label_of(k): v for k, v in normal.items()}
-    chosen = np.concatenate([np.flatnonzero(np.isin(data.y, list(labels))),
-                             rng.choice(np.flatnonzero(data.y == data.label_of(anomaly)),
-                                        n_anomalies, replace=False)])
+    members = [np.flatnonzero(data.y == c) for c in labels]
+    if n_normal is not None:
+        members = [_draw(rng, m, n_normal, data.class_names[c]) for m, c in zip(members, labels)]
+    rare = np.flatnonzero(data.y == data.label_of(anomaly))
+    chosen = np.concatenate(members + [_draw(rng, rare, n_anomalies, anomaly)])
     images = directory / "images"
+    # a folder written with other settings must not keep objects of the old draw
+    stamp.unlink(missing_ok=True)
+    for old in images.glob("*.png"):
+        old.unlink()
+    (directory / CATALOGUE_FILE).unlink(missing_ok=True)
     images.mkdir(parents=True, exist_ok=True)
     ids = [f"{prefix}{i:04d}" for i in chosen]
     for obj, i in zip(ids, chosen):
@@ -61,12 +70,21 @@ def write_cutouts(directory, load, normal, anomaly, n_anomalies, n_catalogue, se
     truth = pd.Series([labels.get(c, INTERESTING) for c in data.y[chosen]], index=index,
                       name="label")
     truth.to_csv(directory / TRUTH_FILE)
-    classes = pd.Series(data.names(data.y[chosen]), index=index, name="class")
-    catalogue = pd.concat([classes[data.y[chosen] == c].sample(n_catalogue, random_state=seed)
-                           for c in labels])
-    catalogue.to_csv(directory / CATALOGUE_FILE)
+    if n_catalogue:
+        classes = pd.Series(data.names(data.y[chosen]), index=index, name="class")
+        catalogue = pd.concat([classes[data.y[chosen] == c].sample(n_catalogue,
+                                                                   random_state=seed)
+                               for c in labels])
+        catalogue.to_csv(directory / CATALOGUE_FILE)
     stamp.write_text(json.dumps(settings))
     return directory
+
+
+def _draw(rng, members, n, name):
+    if n > len(members):
+        raise ValueError(f"asked for {n} objects of class {name!r} but the dataset has "
+                         f"{len(members)}")
+    return rng.choice(members, n, replace=False)
 
 
 def read_catalogue(directory):

@@ -1,0 +1,36 @@
+"""Any data set of ``astronomaly-ahunt compare --data`` with any of its
+methods, served on Astronomaly's page: to label it yourself, or to repeat
+the comparison through the real server (``benchmarks/compare_http.py``)::
+
+    AHUNT_COMPARE_DATA=first-bent AHUNT_COMPARE_METHOD=aadforest AHUNT_SEED=0 \\
+        python astronomaly/frontend/run_server.py /path/to/example_scripts/compare_method.py
+
+AHUNT_COMPARE_DATA: digits, digits32, fmnist, first-compact, first-bent
+(default digits); AHUNT_COMPARE_METHOD: ahunt, static, aadforest, random
+(default ahunt); AHUNT_SEED (default 0) draws the data set and seeds the
+method, as ``compare --seeds`` does; AHUNT_COMPARE_DATA_DIR is where the
+data sets are written (the same default as ``compare --data-dir``) and
+AHUNT_OUTPUT_DIR the method's folder, whose path must hold no '-'. The
+truth (0 normal, 5 rare) is in the data set's ``truth.csv``: press 5 for
+what you would like more of.
+"""
+
+import os
+from pathlib import Path
+
+from astronomaly_ahunt.experiments.compare_data import split_of, write_compare_data
+from astronomaly_ahunt.experiments.peer_pipelines import PIPELINES, check_pipelines
+
+DATA = os.environ.get("AHUNT_COMPARE_DATA", "digits")
+METHOD = os.environ.get("AHUNT_COMPARE_METHOD", "ahunt")
+SEED = int(os.environ.get("AHUNT_SEED", 0))
+HERE = Path(__file__).resolve().parent.parent / "ahunt_output"
+DATA_DIR = os.environ.get("AHUNT_COMPARE_DATA_DIR", str(HERE / "compare_data"))
+OUTPUT_DIR = os.environ.get("AHUNT_OUTPUT_DIR",
+                            str(HERE / f"serve_{DATA}_{METHOD}_seed{SEED}".replace("-", "_")))
+
+
+def run_pipeline():
+    check_pipelines([METHOD])
+    data = write_compare_data(DATA_DIR, DATA, SEED)
+    return PIPELINES[METHOD](str(data), OUTPUT_DIR, SEED, split_of(DATA).size)
