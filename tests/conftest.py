@@ -32,3 +32,11 @@ def pool(digits):
 def small_hunter(**params):
     from astronomaly_ahunt import Hunter
     return Hunter(**{"random_state": 0, "epochs": 2, "initial_epochs": 3, **params})
+
+
+@pytest.fixture(scope="session")
+def cutouts(tmp_path_factory):
+    """The digits as 8 px PNG cutouts (small enough for a small CNN): 360
+    normal 0s and 1s and 12 2s (3 %) to hunt, with truth.csv."""
+    from astronomaly_ahunt.experiments.example_data import write_digits_cutouts
+    return write_digits_cutouts(tmp_path_factory.mktemp("digits"), n_anomalies=12, size=8)

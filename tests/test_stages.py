@@ -11,13 +11,6 @@ N_Q = 10
 
 
 @pytest.fixture(scope="module")
-def cutouts(tmp_path_factory):
-    from astronomaly_ahunt.experiments.example_data import write_digits_cutouts
-    # 8 px cutouts keep the CNN small: 360 normal 0s and 1s, 12 anomalous 2s
-    return write_digits_cutouts(tmp_path_factory.mktemp("digits"), n_anomalies=12, size=8)
-
-
-@pytest.fixture(scope="module")
 def truth(cutouts):
     return pd.read_csv(cutouts / "truth.csv", index_col=0)["label"]
 

@@ -9,13 +9,6 @@ N_Q = 10
 
 
 @pytest.fixture(scope="module")
-def cutouts(tmp_path_factory):
-    from astronomaly_ahunt.experiments.example_data import write_digits_cutouts
-    # 8 px: 360 normal 0s and 1s and 12 interesting 2s (3 %)
-    return write_digits_cutouts(tmp_path_factory.mktemp("digits"), n_anomalies=12, size=8)
-
-
-@pytest.fixture(scope="module")
 def truth(cutouts):
     labels = pd.read_csv(cutouts / "truth.csv", index_col=0)["label"]
     labels.index = labels.index.astype(str)
