@@ -79,9 +79,13 @@ def explore(features, exclude, k, seed):
     k = int(min(3 * k, len(free)))
     typical = []
     if k > 0:
-        clusters = KMeans(k, n_init=1, random_state=seed).fit(features[free])
-        smallest_first = np.argsort(np.bincount(clusters.labels_, minlength=k), kind="stable")
-        medoids = clusters.transform(features[free]).argmin(axis=0)[smallest_first]
+        # centres from a seeded sample, as for the forest; sizes and members from all
+        fit = free if len(free) <= FOREST_FIT_SAMPLE else \
+            np.random.default_rng(seed).choice(free, FOREST_FIT_SAMPLE, replace=False)
+        clusters = KMeans(k, n_init=1, random_state=seed).fit(features[fit])
+        distances = clusters.transform(features[free])
+        sizes = np.bincount(distances.argmin(axis=1), minlength=k)
+        medoids = distances.argmin(axis=0)[np.argsort(sizes, kind="stable")]
         typical = free[list(dict.fromkeys(medoids.tolist()))]
     interleaved = [i for pair in zip(isolated, typical) for i in pair]
     ranked = list(dict.fromkeys(interleaved + isolated.tolist()))
