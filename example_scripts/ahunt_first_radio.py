@@ -27,7 +27,7 @@ OUTPUT_DIR = os.environ.get("AHUNT_OUTPUT_DIR", str(HERE / f"first_ahunt_seed{SE
 
 def run_pipeline():
     data = write_cutouts(DATA_DIR, functools.partial(load_first, crop=100), {"FRI": 0, "FRII": 0},
-                         "Bent", n_anomalies=70, n_catalogue=50, seed=SEED, size=64,
+                         "Bent", n_anomalies=70, n_catalogue=0, seed=SEED, size=64,
                          prefix="first")
     dataset = image_folder(str(data / "images"), OUTPUT_DIR, display_image_size=256)
     return ahunt_pipeline(dataset, OUTPUT_DIR,
