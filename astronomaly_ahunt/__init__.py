@@ -18,7 +18,7 @@ _PUBLIC = {
     "GALAXY": ".engine.augmentation", "MNIST_LIKE": ".engine.augmentation",
     "Augmentation": ".engine.augmentation", "balance": ".engine.augmentation",
     "Hunter": ".engine.hunter",
-    "PAGE_SETTINGS": ".engine.presets",
+    "PAGE_SETTINGS": ".engine.presets", "SURVEY_SETTINGS": ".engine.presets",
     "STRATEGIES": ".engine.questions", "choose_questions": ".engine.questions",
     "split_questions": ".engine.questions",
     "ByDiscoveryCount": ".engine.taxonomy", "FixedInterest": ".engine.taxonomy",

@@ -103,6 +103,7 @@ def phase(name, folder, output_dir, workers):
     from astronomaly_ahunt.stages.frontend_replay import FrontendReplay
     from astronomaly_ahunt.stages.image_folder import ImageFolderDataset
     from astronomaly_ahunt.stages.pipeline import ahunt_pipeline
+    from astronomaly_ahunt.stages import human_loop_learning
     from astronomaly_ahunt.stages.session import AhuntSession
 
     from astronomaly_ahunt.stages.astronomaly_compat import AhuntStage
@@ -112,10 +113,13 @@ def phase(name, folder, output_dir, workers):
     timers.wrap(AhuntStage, "save", "saving outputs")
     timers.wrap(AhuntNet, "train", "training")
     timers.wrap(AhuntSession, "latent_and_proba", "scoring", lambda self, where=None: where is None)
+    timers.wrap(Hunter, "choose", "choosing questions")
+    timers.wrap(AhuntSession, "save", "saving the session")
+    timers.wrap(human_loop_learning, "latent_projection", "projection")
     start = time.perf_counter()
     dataset = ImageFolderDataset(directory=str(folder), output_dir=str(output_dir))
-    pipeline = ahunt_pipeline(dataset, str(output_dir), hunter=Hunter(random_state=0),
-                              scoring_cluster=workers or None)
+    # the stages' default Hunter (PAGE_SETTINGS): what a user of the page gets
+    pipeline = ahunt_pipeline(dataset, str(output_dir), scoring_cluster=workers or None)
     result = {"seconds": round(time.perf_counter() - start, 2), **timers.take()}
     # so far, for a run stopped before the end (the last line is the whole result)
     print(json.dumps(result), flush=True)
@@ -161,14 +165,19 @@ def workers_cpu_seconds(session):
     return sum(session.scoring.client.run(time.process_time).values())
 
 
-def run(data, n, workers):
-    """Both phases of one size and mode, each in a fresh process."""
+def run(data, n, workers, keep_store=False):
+    """Both phases of one size and mode, each in a fresh process; with
+    ``keep_store`` the output folder's cutout store is kept (the first
+    start-up then reads no cutout)."""
+    import shutil
     folder = Path(data) / f"n{n}"
     output_dir = Path(data) / f"out_n{n}_w{workers}"
     if output_dir.exists():
-        import shutil
-        shutil.rmtree(output_dir)
-    entry = {"n": n, "workers": workers, "side": SIDE}
+        for entry in output_dir.iterdir():
+            if keep_store and entry.name == "ahunt_cutouts":
+                continue
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    entry = {"n": n, "workers": workers, "side": SIDE, "store_kept": keep_store}
     for name in ("start", "restart"):
         done = subprocess.run([sys.executable, __file__, "phase", name, "--data", str(data),
                                "--n", str(n), "--workers", str(workers)],
@@ -199,6 +208,8 @@ def main(argv=None):
     parser.add_argument("--n", type=int, nargs="*", default=list(SIZES))
     parser.add_argument("--workers", type=int, nargs="*", default=[0, 2],
                         help="0: scoring in-process; N: a LocalCluster of N workers")
+    parser.add_argument("--keep-store", action="store_true",
+                        help="keep a cutout store already in the output folder")
     args = parser.parse_args(argv)
     if args.command == "folders":
         for n in args.n:
@@ -206,7 +217,7 @@ def main(argv=None):
     elif args.command == "run":
         for n in args.n:
             for workers in args.workers:
-                run(args.data, n, workers)
+                run(args.data, n, workers, args.keep_store)
     elif args.command == "phase":
         n, workers = args.n[0], args.workers[0]
         print(json.dumps(phase(args.name, Path(args.data) / f"n{n}",

@@ -87,6 +87,17 @@ def test_chunked_pass_matches_one_batch_and_restart_rescores_nothing(folder, tmp
 
     assert np.array_equal(restart().to_numpy(), latent)
 
+    # pseudo-normals: from the less interesting half, never labelled, and
+    # from DRAW_CHUNKS chunks of the store, so a draw does not read them all
+    from astronomaly_ahunt.stages import session as session_module
+    monkeypatch.setattr(session_module, "DRAW_CHUNKS", 2)
+    session.scores = (np.arange(50) % 2).astype(float)  # even positions are the dull half
+    session.pseudo_normals = 30
+    session.draw_pseudo_normals()
+    drawn = session.positions(hunter.initial_ids_)
+    assert len(drawn) >= 6 and (drawn % 2 == 0).all() and not set(drawn) & {0, 2}
+    assert len(set(drawn // 16)) == 2  # the dull half lies in all 4 chunks
+
 
 def test_dask_scoring_matches_in_process(folder, tmp_path):
     from dask.distributed import LocalCluster

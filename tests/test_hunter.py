@@ -25,6 +25,20 @@ def test_bad_inputs_name_the_problem(fitted, pool):
         small_hunter().fit_initial(x, ["0"] * 3)
 
 
+def test_half_precision_pixels_score_as_float32_and_nans_are_still_caught(fitted, pool):
+    # the cutout store holds float16, cast by TensorFlow rather than NumPy
+    x = pool[0].astype(np.float16)
+    latent16, proba16 = fitted.latent_and_proba(x)
+    latent32, proba32 = fitted.latent_and_proba(x.astype(np.float32))
+    np.testing.assert_allclose(proba16, proba32, atol=1e-6)
+    np.testing.assert_allclose(latent16, latent32, atol=1e-5)
+    for bad in (np.nan, np.inf, -np.inf):
+        with_bad = x.copy()
+        with_bad[7, 1, 1] = bad
+        with pytest.raises(ValueError, match="NaN or infinite pixels in 1 image.*position 7"):
+            fitted.latent_and_proba(with_bad)
+
+
 def test_tell_refuses_unknown_ids_and_the_reserve_label(round0, pool):
     hunter = small_hunter().fit_initial(*round0)
     x, ids = pool

@@ -305,7 +305,7 @@ class Hunter:
     def latent_and_proba(self, x):
         """Latent features (n, latent_dim) and class probabilities (n, n_classes)."""
         self._check_fitted()
-        return self.net_.predict(check_images(x, self.input_shape_))
+        return self.net_.predict(check_images(x, self.input_shape_, keep_half=True))
 
     def predict_proba(self, x):
         """Probabilities over ``taxonomy_.classes``."""

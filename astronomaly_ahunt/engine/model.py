@@ -208,10 +208,12 @@ class AhuntNet:
         return keras.ops.convert_to_numpy(self.model(x, training=False))
 
     def predict(self, x, batch_size=1024):
-        """(latent features, class probabilities) of ``x``, batch by batch."""
+        """(latent features, class probabilities) of ``x``, batch by batch;
+        float16 ``x`` is cast by TensorFlow, far faster than by NumPy."""
         latents, probas = [], []
         for start in range(0, len(x), batch_size):
-            z, p = self._infer(tf.convert_to_tensor(x[start:start + batch_size], tf.float32))
+            z, p = self._infer(tf.cast(tf.convert_to_tensor(x[start:start + batch_size]),
+                                       tf.float32))
             latents.append(z.numpy())
             probas.append(p.numpy())
         if not latents:

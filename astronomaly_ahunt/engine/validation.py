@@ -4,8 +4,10 @@
 import numpy as np
 
 
-def check_images(x, shape=None, name="x"):
+def check_images(x, shape=None, name="x", keep_half=False):
     """Return ``x`` as float32 (n, h, w, c); a (n, h, w) array gets one channel.
+
+    ``keep_half`` leaves float16 as it is, for a caller that casts it later.
 
     Raises ``ValueError`` for an empty batch, the wrong number of
     dimensions, a shape other than ``shape`` (h, w, c) or non-finite pixels,
@@ -24,7 +26,13 @@ def check_images(x, shape=None, name="x"):
     if shape is not None and tuple(x.shape[1:]) != tuple(shape):
         raise ValueError(f"{name} has images of shape {x.shape[1:]}, but the model was "
                          f"fitted on images of shape {tuple(shape)}")
-    x = x.astype(np.float32, copy=False)
+    if not (keep_half and x.dtype == np.float16):
+        x = x.astype(np.float32, copy=False)
+    if x.dtype == np.float16 and x.flags.c_contiguous and \
+            (x.view(np.uint16) & 0x7C00).max() < 0x7C00:
+        # no exponent is all ones, so every pixel is finite: 4 times faster
+        # than np.isfinite on half floats, and this runs on every stored chunk
+        return x
     bad = ~np.isfinite(x).reshape(len(x), -1).all(axis=1)
     if bad.any():
         raise ValueError(f"{name} has NaN or infinite pixels in {bad.sum()} image(s), "

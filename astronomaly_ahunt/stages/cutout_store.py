@@ -76,7 +76,9 @@ def fingerprint(dataset, **settings):
 
 class StoredImages:
     """The store's array as the session indexes it: ``images[positions]`` and
-    ``images[start:stop]`` give float32 (n, h, w, c), read from disk."""
+    ``images[start:stop]`` give float32 (n, h, w, c), read from disk;
+    :meth:`read` gives the stored float16, for the model to cast (TensorFlow
+    casts a chunk about 4 times faster than NumPy)."""
 
     def __init__(self, path):
         import zarr
@@ -92,9 +94,12 @@ class StoredImages:
         return self.array.shape[0]
 
     def __getitem__(self, where):
+        return self.read(where, np.float32)
+
+    def read(self, where, dtype=np.float16):
         if not isinstance(where, slice):
             where = np.asarray(where, dtype=np.int64)
-        return np.asarray(self.array[where], dtype=np.float32)
+        return np.asarray(self.array[where], dtype=dtype)
 
 
 class CutoutStore:

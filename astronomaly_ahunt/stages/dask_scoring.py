@@ -91,4 +91,5 @@ def _net(path, loss, learning_rate):
 def score_rows(model_path, loss, learning_rate, store_path, start, stop):
     """On a worker: (latent, proba) of the store's rows ``start:stop``."""
     from .cutout_store import StoredImages
-    return _net(model_path, loss, learning_rate).predict(StoredImages(store_path)[start:stop])
+    return _net(model_path, loss, learning_rate).predict(
+        StoredImages(store_path).read(slice(start, stop)))

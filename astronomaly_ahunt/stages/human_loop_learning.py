@@ -81,8 +81,10 @@ class AhuntActiveLearning(AhuntStage):
         taken out of the page's frame, so they block nothing later. Raises
         after saving, so the page's request fails with the reason."""
         labels = pd.to_numeric(frame["human_label"], errors="coerce")
-        unknown = ~frame.index.astype(str).isin(self.session.ids)
-        bad = ~labels.isin([UNLABELLED, *LABEL_VALUES]) & ~unknown
+        # get_indexer, not isin: Index.isin on pandas' arrow strings takes 0.6 s
+        # for 10^5 ids, and this runs on every label the page saves
+        unknown = self.session.ids.get_indexer(frame.index.astype(str)) < 0
+        bad = ~labels.isin([UNLABELLED, *LABEL_VALUES]).to_numpy() & ~unknown
         if not (bad.any() or unknown.any()):
             return frame
         page = self.anomaly_scores
@@ -94,7 +96,7 @@ class AhuntActiveLearning(AhuntStage):
                 page.drop(index=frame.index[unknown], inplace=True, errors="ignore")
             page.loc[frame.index[bad], "human_label"] = UNLABELLED
         frame = frame[~unknown].copy()
-        frame.loc[bad[~unknown].to_numpy(), "human_label"] = UNLABELLED
+        frame.loc[bad[~unknown], "human_label"] = UNLABELLED
         super().save(frame, os.path.join(self.output_dir, ML_SCORES), "csv")
         problems = [f"{i}: label {frame_label}" for i, frame_label in
                     zip(labels.index[bad], labels[bad])]

@@ -11,6 +11,7 @@ since then live in the frontend's ``ml_scores.csv``, which
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -18,17 +19,21 @@ import pandas as pd
 
 from ..engine.hunter import Hunter
 from ..engine.persistence import STATE_FILE
-from .cutout_store import CHUNK_SIZE
+from .cutout_store import CHUNK_SIZE, StoredImages
 from .label_mapping import LABEL_VALUES, NOT_INTERESTING, UNLABELLED
 
 SESSION_DIR = "ahunt_session"
 ML_SCORES = "ml_scores.csv"
 PASS_FILE = "latest_pass.npz"
+# chunks of the store the pseudo-normals are drawn from each round (8 x 4,096 objects)
+DRAW_CHUNKS = 8
 
 
 def positions(session_ids, ids):
     """Positions of ``ids`` among ``session_ids``; ``ValueError`` naming unknown ones."""
-    session_ids = pd.Index(np.asarray(session_ids).astype(str))
+    if not (isinstance(session_ids, pd.Index) and pd.api.types.is_string_dtype(session_ids)):
+        # a session's own Index is kept as it is: it caches its hash table
+        session_ids = pd.Index(np.asarray(session_ids).astype(str))
     ids = pd.Index(np.asarray(ids).astype(str))
     where = session_ids.get_indexer(ids)
     if (where < 0).any():
@@ -91,6 +96,12 @@ class AhuntSession:
         candidates = np.setdiff1d(np.argsort(self.scores, kind="stable")[:len(self.ids) // 2],
                                   self.positions(list(hunter.labels_)))
         rng = np.random.default_rng([self.random_state, hunter.round_])
+        size = getattr(self.images, "chunk_size", None)
+        if size and len(self.ids) > DRAW_CHUNKS * size:
+            # a row read from the store costs its whole chunk: a draw over a
+            # million objects would read them all; a fresh few chunks each round
+            chunks = rng.choice(-(-len(self.ids) // size), DRAW_CHUNKS, replace=False)
+            candidates = candidates[np.isin(candidates // size, chunks)]
         where = np.sort(rng.choice(candidates, size=min(self.pseudo_normals, len(candidates)),
                                    replace=False))
         hunter.set_initial(self.images[where], np.full(len(where), NOT_INTERESTING),
@@ -111,20 +122,35 @@ class AhuntSession:
         if where is not None:
             where = np.asarray(where)
             if not np.array_equal(where, np.arange(len(self.ids))):
-                return self._in_chunks(lambda rows: self.images[where[rows]], len(where))
+                return self._in_chunks(lambda rows: self._read(where[rows]), len(where))
         if self._pass is None or self._pass[0] != self._model_state():
             if self.scoring is not None:
                 latent, proba = self.scoring.latent_and_proba(self.hunter, self.images)
             else:
-                latent, proba = self._in_chunks(lambda rows: self.images[rows], len(self.ids))
+                latent, proba = self._in_chunks(self._read, len(self.ids))
             self._pass = (self._model_state(), latent, proba)
         return self._pass[1], self._pass[2]
 
     def _in_chunks(self, rows_of, n):
+        """The model's outputs for ``rows_of(rows)``, chunk by chunk; the next
+        chunk is read from the store while the model scores this one."""
         size = getattr(self.images, "chunk_size", CHUNK_SIZE)
-        parts = [self.hunter.latent_and_proba(rows_of(slice(start, min(start + size, n))))
-                 for start in range(0, n, size)]
+        chunks = [slice(start, min(start + size, n)) for start in range(0, n, size)]
+        parts = []
+        with ThreadPoolExecutor(1) as reader:
+            pending = reader.submit(rows_of, chunks[0]) if chunks else None
+            for k in range(len(chunks)):
+                batch = pending.result()
+                if k + 1 < len(chunks):
+                    pending = reader.submit(rows_of, chunks[k + 1])
+                parts.append(self.hunter.latent_and_proba(batch))
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def _read(self, where):
+        """Pixels at ``where`` as the store holds them (float16), else as given."""
+        if isinstance(self.images, StoredImages):
+            return self.images.read(where)
+        return self.images[where]
 
     def _model_state(self):
         # the weights change only in a retrain (which counts a round) and the
@@ -191,7 +217,8 @@ def with_saved_labels(anomalies, output_dir, session=None):
         given = session.labels_as_values()
     if given is not None:
         bad = ~given.isin([UNLABELLED, *LABEL_VALUES])
-        unknown = ~given.index.isin(labels.index)
+        unknown = pd.Series(labels.index.get_indexer(given.index) < 0,  # isin: slow on strings
+                            index=given.index)
         for what, mask in (("a value that is not -1 or a page label 0-5", bad),
                            ("an id that is not in the data set", unknown & ~bad)):
             if mask.any():
