@@ -19,6 +19,7 @@ _PUBLIC = {
     "Augmentation": ".engine.augmentation", "balance": ".engine.augmentation",
     "Hunter": ".engine.hunter",
     "PAGE_SETTINGS": ".engine.presets", "SURVEY_SETTINGS": ".engine.presets",
+    "page_settings": ".engine.presets",
     "STRATEGIES": ".engine.questions", "choose_questions": ".engine.questions",
     "split_questions": ".engine.questions",
     "ByDiscoveryCount": ".engine.taxonomy", "FixedInterest": ".engine.taxonomy",

@@ -15,9 +15,10 @@ import os
 
 import pandas as pd
 
-from astronomaly_ahunt import PAGE_SETTINGS, Hunter, LabelMapping, ahunt_pipeline, image_folder
+from astronomaly_ahunt import Hunter, LabelMapping, ahunt_pipeline, image_folder, page_settings
 
-IMAGE_DIR = os.path.join(os.getcwd(), "example_data", "cutouts")
+IMAGE_DIR = os.environ.get("AHUNT_IMAGE_DIR",
+                           os.path.join(os.getcwd(), "example_data", "cutouts"))
 OUTPUT_DIR = os.environ.get("AHUNT_OUTPUT_DIR",
                             os.path.join(os.getcwd(), "example_data", "ahunt_output"))
 CATALOGUE = None          # optional csv: object id (file name without extension), class
@@ -35,7 +36,9 @@ def run_pipeline():
         known = pd.read_csv(CATALOGUE, index_col=0).iloc[:, 0]
         known.index = known.index.astype(str)
     return ahunt_pipeline(dataset, OUTPUT_DIR, known_labels=known,
-                          hunter=Hunter(**PAGE_SETTINGS, augmentation=AUGMENTATION,
-                                        random_state=SEED),
+                          # the stages' default for this many cutouts (a cheaper CNN
+                          # from 50,000 on), with this folder's augmentation
+                          hunter=Hunter(**page_settings(len(dataset.index)),
+                                        augmentation=AUGMENTATION, random_state=SEED),
                           label_mapping=LABELS, n_questions=N_QUESTIONS,
                           image_size=IMAGE_SIZE, random_state=SEED)

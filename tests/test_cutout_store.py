@@ -118,3 +118,15 @@ def test_dask_scoring_matches_in_process(folder, tmp_path):
     assert np.allclose(on_dask[0], latent, atol=1e-5) and np.allclose(on_dask[1], proba, atol=1e-6)
     # one model file for two passes of the same round
     assert len(os.listdir(tmp_path / "models")) == 1
+
+
+def test_a_survey_sized_pool_gets_the_cheaper_default_network(folder, tmp_path, monkeypatch,
+                                                              capsys):
+    from astronomaly_ahunt.engine import presets
+    from astronomaly_ahunt.stages.feature_extraction import AhuntFeatures
+    monkeypatch.setattr(presets, "SURVEY_FROM", 50)  # this folder holds 50 cutouts
+    stage = AhuntFeatures(n_initial=20, chunk_size=16, output_dir=str(tmp_path / "out"))
+    stage.run_on_dataset(dataset_of(folder, tmp_path))
+    hunter = stage.session_.hunter
+    assert (hunter.downsample, hunter.max_per_class) == ("auto", 500)
+    assert "50 objects: SURVEY_SETTINGS" in capsys.readouterr().out

@@ -39,3 +39,9 @@ PAGE_SETTINGS = {"strategy": "anomalous", "reserve_strategy": "explore", "pretra
 # 1,000 pseudo-normals.
 SURVEY_SETTINGS = {**PAGE_SETTINGS, "downsample": "auto", "max_per_class": 500}
 SURVEY_FROM = 50_000
+
+
+def page_settings(n_objects):
+    """The stages' default Hunter settings for a pool of ``n_objects``:
+    ``PAGE_SETTINGS``, or ``SURVEY_SETTINGS`` from ``SURVEY_FROM`` objects on."""
+    return SURVEY_SETTINGS if n_objects >= SURVEY_FROM else PAGE_SETTINGS

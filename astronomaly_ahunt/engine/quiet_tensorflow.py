@@ -29,9 +29,14 @@ def _stderr_silenced():
         os.close(null)
 
 
-_user_chose = LOG_LEVEL_VARIABLE in os.environ
-# errors only for what TensorFlow logs once it is loaded (the level is honoured from then on)
-os.environ.setdefault(LOG_LEVEL_VARIABLE, "2")
+# set with ours, so that a child process (a Dask worker) inheriting our level
+# does not take it for the user's choice
+OURS_VARIABLE = "ASTRONOMALY_AHUNT_SET_TF_LOG_LEVEL"
+_user_chose = LOG_LEVEL_VARIABLE in os.environ and OURS_VARIABLE not in os.environ
+if not _user_chose:
+    # errors only for what TensorFlow logs once it is loaded (honoured from then on)
+    os.environ[LOG_LEVEL_VARIABLE] = "2"
+    os.environ[OURS_VARIABLE] = "1"
 with contextlib.nullcontext() if _user_chose else _stderr_silenced():
     import tensorflow as tf
     import keras

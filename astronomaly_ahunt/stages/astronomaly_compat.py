@@ -243,6 +243,12 @@ class AhuntStage(PipelineStage):
     def __init__(self, **kwargs):
         super().__init__(**{**kwargs, "force_rerun": True})
 
+    def hash_data(self, data):
+        """0: with ``force_rerun`` no checksum is ever compared, and
+        Astronomaly's own hashes every row into a frame of one column per
+        object (5.7 s of a Retrain over 10^5 objects)."""
+        return 0
+
     def save(self, output, filename, file_format=""):
         file_format = file_format or self.file_format
         suffix = "." + file_format

@@ -12,7 +12,7 @@ import pandas as pd
 from .astronomaly_compat import AhuntStage
 from .cutout_store import CHUNK_SIZE, STORE_DIR, CutoutStore
 from ..engine.hunter import Hunter
-from ..engine.presets import PAGE_SETTINGS, SURVEY_FROM, SURVEY_SETTINGS
+from ..engine.presets import PAGE_SETTINGS, page_settings
 from .label_mapping import NOT_INTERESTING, LabelMapping
 from .session import SESSION_DIR, AhuntSession, positions
 
@@ -32,9 +32,9 @@ class AhuntFeatures(AhuntStage):
         interesting, leaving out every labelled one, so the interesting
         objects do not stay among them.
     hunter : Hunter, optional
-        The unfitted engine to use (by default ``Hunter(**PAGE_SETTINGS,
-        random_state=random_state)``, :data:`..engine.presets.PAGE_SETTINGS`,
-        or from :data:`..engine.presets.SURVEY_FROM` objects on, ``SURVEY_SETTINGS``;
+        The unfitted engine to use (by default ``Hunter(**page_settings(n),
+        random_state=random_state)`` for the ``n`` objects read: ``PAGE_SETTINGS``,
+        or ``SURVEY_SETTINGS`` from ``SURVEY_FROM`` objects on, see :mod:`..engine.presets`;
         its backbone is pretrained on ``n_initial`` cutouts drawn at random when
         its ``pretrain_epochs`` > 0). Ignored when ``output_dir`` holds a saved session, which
         is resumed instead; delete ``<output_dir>/ahunt_session`` to start over.
@@ -147,12 +147,12 @@ class AhuntFeatures(AhuntStage):
         return session
 
     def _default_hunter(self, n):
-        if n < SURVEY_FROM:
-            return Hunter(**PAGE_SETTINGS, random_state=self.random_state)
-        print(f"AhuntFeatures: {n} objects: strided convolutions from 28 px "
-              f"(SURVEY_SETTINGS), since every Retrain rescores every object and they score "
-              f"3.4 times faster than pooling; pass hunter=Hunter(**PAGE_SETTINGS) to pool")
-        return Hunter(**SURVEY_SETTINGS, random_state=self.random_state)
+        settings = page_settings(n)
+        if settings is not PAGE_SETTINGS:
+            print(f"AhuntFeatures: {n} objects: SURVEY_SETTINGS (strided convolutions from "
+                  f"28 px, at most 500 examples a class), since every Retrain rescores every "
+                  f"object; pass hunter=Hunter(**PAGE_SETTINGS) for the small-pool settings")
+        return Hunter(**settings, random_state=self.random_state)
 
     def _session_options(self, directory):
         scoring = None
