@@ -87,9 +87,19 @@ def test_chunked_pass_matches_one_batch_and_restart_rescores_nothing(folder, tmp
 
     assert np.array_equal(restart().to_numpy(), latent)
 
+    # pixel isolation: one pass over the store, kept beside it for a restart
+    from astronomaly_ahunt.engine.questions import pixel_isolation
+    isolation = session.pixel_isolation()
+    assert np.allclose(isolation, pixel_isolation(session.images[:], 0, chunk_size=50))
+    from astronomaly_ahunt.stages import session as session_module
+    with monkeypatch.context() as patched:
+        patched.setattr(session_module, "pixel_isolation", no_scoring)
+        again = AhuntFeatures(chunk_size=16, output_dir=str(out))
+        again.run_on_dataset(dataset_of(folder, tmp_path))
+        assert np.array_equal(again.session_.pixel_isolation(), isolation)
+
     # pseudo-normals: from the less interesting half, never labelled, and
     # from DRAW_CHUNKS chunks of the store, so a draw does not read them all
-    from astronomaly_ahunt.stages import session as session_module
     monkeypatch.setattr(session_module, "DRAW_CHUNKS", 2)
     session.scores = (np.arange(50) % 2).astype(float)  # even positions are the dull half
     session.pseudo_normals = 30

@@ -111,3 +111,23 @@ def test_explore_alternates_the_most_isolated_with_a_small_group_of_alike_object
     assert 200 <= first[1] < 206 and first[0] < 200
     assert scores[206] == -np.inf and np.isfinite(scores[:206]).all()
     assert len(set(first[:206])) == 206
+
+
+def test_pixel_isolation_finds_the_odd_shape_and_explore_asks_it_second():
+    from astronomaly_ahunt.engine.questions import explore, pixel_isolation
+    rng = np.random.default_rng(1)
+    images = rng.normal(0.2, 0.05, (120, 4, 4, 1)).astype(np.float32)
+    images[:, :, 1:3] += 0.6                  # a vertical bar: the common shape
+    odd = 57
+    images[odd] = rng.normal(0.2, 0.05, (4, 4, 1))
+    images[odd, 1:3, :] += 0.6                # a horizontal one
+    # read in chunks of 16, as from the store: the same scores as whole
+    isolation = pixel_isolation(images, seed=0, chunk_size=16)
+    assert np.argmax(isolation) == odd
+    assert np.allclose(isolation, pixel_isolation(images, seed=0, chunk_size=1000))
+    # in these latent features the odd one looks like everything else
+    latent = rng.normal(0, 1, (120, 4))
+    first = np.argsort(-explore(latent, exclude=[], k=3, seed=0, isolation=isolation),
+                       kind="stable")
+    assert first[1] == odd
+    assert odd not in np.argsort(-explore(latent, exclude=[], k=3, seed=0))[:3]

@@ -19,7 +19,7 @@ from .augmentation import PRESETS, balance
 from .model import LOSSES, AhuntNet
 from .persistence import load_hunter, save_hunter
 from .questions import (RESERVE_STRATEGIES, STRATEGIES, choose_questions, explore,
-                        isolation_forest, split_questions, unknownness)
+                        isolation_forest, pixel_isolation, split_questions, unknownness)
 from .taxonomy import ANOMALY, RESERVE, Taxonomy
 from .validation import check_ids, check_images
 
@@ -31,13 +31,15 @@ class Hunter:
     ----------
     strategy : {'uncertainty', 'anomalous', 'random'} or callable
         How each class's share of questions is ranked (see :mod:`.questions`).
-    reserve_strategy : {None, 'unknownness', 'latent-forest'}
+    reserve_strategy : {None, 'unknownness', 'latent-forest', 'explore'}
         How the reserve class's share is ranked. None (the paper) ranks it
         like every class, by ``strategy``; 'unknownness' by 1 - the largest
         probability of a class with examples; 'latent-forest' by an
         isolation forest fitted on the pool's latent features, so the
         reserve's questions go to objects isolated in AHUNT's own feature
-        space (see :data:`.presets.TUNED_SETTINGS`).
+        space (see :data:`.presets.TUNED_SETTINGS`); 'explore' in turn by
+        that forest, by one on the pixels and by latent-space clusters,
+        smallest first (:func:`.questions.explore`, :data:`.presets.PAGE_SETTINGS`).
     loss : {'softmax', 'focal', 'isomax'}
     learning_rate : float
         Adam's learning rate. 1e-3 by default; the paper prints 1e-5
@@ -184,34 +186,40 @@ class Hunter:
             raise ValueError(f"n_q={n_q} questions asked of a pool of {len(x)} objects of which "
                              f"only {len(x) - len(exclude)} have not been asked or labelled")
         latent, proba = self.latent_and_proba(x)
-        positions, target = self.choose(latent, proba, int(n_q), exclude)
+        isolation = None
+        if self.reserve_strategy == "explore":
+            isolation = pixel_isolation(x, int(self.rng_.integers(2**31 - 1000)))
+        positions, target = self.choose(latent, proba, int(n_q), exclude, isolation=isolation)
         asked = ids[positions]
         self.asked_.extend(asked.tolist())
         self.question_classes_ = [self.taxonomy_.classes[c] for c in target]
         self._pool = (x, {obj: i for i, obj in enumerate(ids.tolist())})
         return asked
 
-    def choose(self, latent, proba, n_q, exclude=(), rng=None):
+    def choose(self, latent, proba, n_q, exclude=(), rng=None, isolation=None):
         """(positions, class columns) of ``n_q`` questions among objects with
         these latent features and probabilities, never one in ``exclude``:
         the rule of :meth:`ask`, for callers that hold the model's outputs
-        already (the Astronomaly stage ranks its whole pool this way)."""
+        already (the Astronomaly stage ranks its whole pool this way).
+        ``isolation`` is the objects' :func:`.questions.pixel_isolation`,
+        which the 'explore' reserve rule uses when given."""
         rng = self.rng_ if rng is None else rng
         weights = self.taxonomy_.interest_weights()
         column_scores = {}
         if self.reserve_strategy is not None:
             reserve = self.taxonomy_.index(self.taxonomy_.reserve)
             share = split_questions(weights, n_q)[reserve]
-            column_scores[reserve] = self._reserve_scores(latent, proba, exclude, share, rng)
+            column_scores[reserve] = self._reserve_scores(latent, proba, exclude, share, rng,
+                                                          isolation)
         return choose_questions(proba, weights, n_q, self.strategy, known=self.known_columns(),
                                 exclude=exclude, rng=rng, column_scores=column_scores)
 
-    def _reserve_scores(self, latent, proba, exclude, share, rng):
+    def _reserve_scores(self, latent, proba, exclude, share, rng, isolation=None):
         seed = int(rng.integers(2**31 - 1000))
         if self.reserve_strategy == "latent-forest" and len(latent) > 1:
             return isolation_forest(latent, seed)[0]
         if self.reserve_strategy == "explore":
-            return explore(latent, exclude, share, seed)
+            return explore(latent, exclude, share, seed, isolation)
         return unknownness(proba, self.known_columns())
 
     def tell(self, ids, labels, x=None, kinds=None):

@@ -23,9 +23,10 @@ HUNTER_PRESETS = {"default": {}, "paper": PAPER_SETTINGS, "tuned": TUNED_SETTING
 
 # Astronomaly's page with no catalogue (the stages' default): the backbone is
 # first pretrained to reconstruct the pool, so its latent space describes the
-# cutouts before any label; the reserve class's questions explore (the most
-# isolated objects alternating with one typical object per latent-space
-# cluster), and anomaly classes' shares go to their most probable members,
+# cutouts before any label; the reserve class's questions explore (in turn
+# the most isolated objects in the latent space, the most isolated in the
+# pixels, and one typical object per latent-space cluster, smallest first),
+# and anomaly classes' shares go to their most probable members,
 # since a person counts what the page shows them.
 PAGE_SETTINGS = {"strategy": "anomalous", "reserve_strategy": "explore", "pretrain_epochs": 10}
 

@@ -37,7 +37,10 @@ def page_scores(session, latent, proba, n_questions, exclude=()):
                          session.positions(list(hunter.labels_))).astype(int)
     n_q = min(n_questions, len(session.ids) - len(exclude))
     rng = np.random.default_rng([session.random_state, hunter.round_])
-    questions, _ = hunter.choose(latent, proba, n_q, exclude=exclude, rng=rng)
+    # the explore rule's third list: objects isolated in the pixels themselves
+    isolation = session.pixel_isolation() if hunter.reserve_strategy == "explore" else None
+    questions, _ = hunter.choose(latent, proba, n_q, exclude=exclude, rng=rng,
+                                 isolation=isolation)
     acquisition = trained.copy()
     acquisition[questions] = MAX_SCORE + (n_q - np.arange(n_q)) / max(n_q, 1)
     unnamed = mapping.lowest_interesting_value()

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..engine.hunter import Hunter
 from ..engine.persistence import STATE_FILE
+from ..engine.questions import pixel_isolation
 from .cutout_store import CHUNK_SIZE, StoredImages
 from .label_mapping import LABEL_VALUES, NOT_INTERESTING, UNLABELLED
 
@@ -84,6 +85,29 @@ class AhuntSession:
         self.data_key = data_key
         hunter.taxonomy_.interest = label_mapping.interest_policy(hunter.taxonomy_.reserve)
         self._pass = self._saved_pass()
+        self._isolation = None
+
+    def pixel_isolation(self):
+        """:func:`..engine.questions.pixel_isolation` of every object: computed
+        once, in one pass over the store, and kept beside it (a store read
+        anew drops it)."""
+        if self._isolation is not None:
+            return self._isolation
+        path = getattr(self.images, "path", None)
+        cache = None if path is None else \
+            Path(path).parent / f"pixel_isolation-{self.random_state}.npy"
+        if cache is not None and cache.exists():
+            self._isolation = np.load(cache)
+            if len(self._isolation) == len(self.ids):
+                return self._isolation
+        size = getattr(self.images, "chunk_size", CHUNK_SIZE)
+        self._isolation = pixel_isolation(self.images, self.random_state, size)
+        if cache is not None:
+            tmp = cache.with_name(f".{cache.name}")
+            with open(tmp, "wb") as f:
+                np.save(f, self._isolation)
+            os.replace(tmp, cache)
+        return self._isolation
 
     def draw_pseudo_normals(self):
         """Replace the round-0 examples by up to ``pseudo_normals`` objects
