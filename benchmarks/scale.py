@@ -197,7 +197,8 @@ def machine():
     return {"cpu": cpu_model(), "cores": os.cpu_count(),
             "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
             "python": platform.python_version(),
-            "note": "shared with other jobs: seconds are noisy, memory is not"}
+            "note": "a shared virtual machine: run with nothing else running, seconds still "
+                    "vary by about 10 % from run to run; memory does not"}
 
 
 def main(argv=None):

@@ -98,7 +98,7 @@ def explore(features, exclude, k, seed, isolation=None):
     unusual one by one (compact radio sources among extended ones, say)
     still gets a question; the pixels find a class that differs in shape
     before the CNN has learned to tell it apart (on the 8 px digits, the
-    seed whose first 40 labels held no 2 finds 23 of 25 with it, 18 without).
+    seed whose first 40 labels held no 2 finds all 25 with it, 18 without).
     Returns a score per object, higher first (as ``column_scores`` takes
     it): ``k`` from each list interleaved, then the rest by isolation,
     excluded objects last.
