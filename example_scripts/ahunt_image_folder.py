@@ -23,6 +23,7 @@ OUTPUT_DIR = os.environ.get("AHUNT_OUTPUT_DIR",
                             os.path.join(os.getcwd(), "example_data", "ahunt_output"))
 CATALOGUE = None          # optional csv: object id (file name without extension), class
 IMAGE_SIZE = (64, 64)     # every cutout is resized to this
+GREYSCALE = True          # False: colour channels, or the bands of FITS cubes, stay apart
 AUGMENTATION = "galaxy"   # 45 degree rotations, reflected edges; "mnist" for digits-like data
 N_QUESTIONS = 20          # questions ranked first after each Retrain: a page to label
 SEED = int(os.environ.get("AHUNT_SEED", 0))
@@ -41,4 +42,4 @@ def run_pipeline():
                           hunter=Hunter(**page_settings(len(dataset.index)),
                                         augmentation=AUGMENTATION, random_state=SEED),
                           label_mapping=LABELS, n_questions=N_QUESTIONS,
-                          image_size=IMAGE_SIZE, random_state=SEED)
+                          image_size=IMAGE_SIZE, greyscale=GREYSCALE, random_state=SEED)

@@ -140,3 +140,31 @@ def test_a_survey_sized_pool_gets_the_cheaper_default_network(folder, tmp_path, 
     hunter = stage.session_.hunter
     assert (hunter.downsample, hunter.max_per_class) == ("auto", 500)
     assert "50 objects: SURVEY_SETTINGS" in capsys.readouterr().out
+
+
+def test_fits_cubes_keep_their_bands_as_channels_or_average_them(tmp_path):
+    from astropy.io import fits
+    from astronomaly_ahunt.stages.cutout_store import CutoutStore
+    from astronomaly_ahunt.stages.image_folder import image_folder
+    rng = np.random.default_rng(0)
+    cubes = {f"src{i}": rng.random((3, 12, 10)).astype(np.float32) for i in range(5)}
+    cubes["src2"][2] += 5.0  # bright in the third band only
+    folder = tmp_path / "fits"
+    folder.mkdir()
+    for name, cube in cubes.items():
+        fits.PrimaryHDU(cube).writeto(folder / f"{name}.fits")  # NAXIS3 = 3 bands
+    dataset = image_folder(str(folder), str(tmp_path))
+
+    bands = CutoutStore.build(dataset, tmp_path / "bands", greyscale=False)
+    assert bands.images.shape == (5, 12, 10, 3)
+    cube = cubes["src2"]
+    expected = np.moveaxis((cube - cube.min()) / (cube.max() - cube.min()), 0, -1)
+    where = list(bands.ids).index("src2")
+    assert np.abs(bands.images[[where]][0] - expected).max() < 1e-3
+    assert bands.images[[where]][0][..., 2].mean() > 0.9  # the bright band stays apart
+
+    grey = CutoutStore.build(dataset, tmp_path / "grey", greyscale=True)
+    assert grey.images.shape == (5, 12, 10, 1)
+    mean = cube.mean(axis=0)
+    assert np.abs(grey.images[[where]][0, ..., 0] - (mean - mean.min()) /
+                  (mean.max() - mean.min())).max() < 1e-3

@@ -30,6 +30,9 @@ _STATE = "store.json"
 def to_model_input(sample, greyscale=True, image_size=None):
     """One cutout as float32 (h, w, c) scaled to [0, 1].
 
+    A multi-band FITS cube comes bands first (NAXIS3, NAXIS2, NAXIS1): any
+    cutout whose first axis is shorter than both others is taken for one,
+    and its bands become channels, averaged into one when ``greyscale``.
     RGB(A) becomes one grey channel when ``greyscale`` (a PNG read by
     Astronomaly is RGB even when grey); ``image_size`` (h, w) resizes.
     NaNs are left for the caller to report.
@@ -39,7 +42,11 @@ def to_model_input(sample, greyscale=True, image_size=None):
         x = x[..., np.newaxis]
     if x.ndim != 3:
         raise ValueError(f"a cutout must be 2-d or 3-d (h, w, channels); got shape {x.shape}")
-    if greyscale and x.shape[-1] in (3, 4):
+    if x.shape[0] < min(x.shape[1:]):
+        x = np.moveaxis(x, 0, -1)
+        if greyscale:
+            x = x.mean(axis=-1, keepdims=True)
+    elif greyscale and x.shape[-1] in (3, 4):
         # equal to mean(axis=-1), which is 30 times slower over an axis of 3:
         # this function runs once per object of a survey
         x = ((x[..., 0] + x[..., 1] + x[..., 2]) / 3)[..., np.newaxis]

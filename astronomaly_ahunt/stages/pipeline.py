@@ -8,7 +8,8 @@ from .visualisation import latent_projection
 
 
 def ahunt_pipeline(dataset, output_dir, known_labels=None, hunter=None, label_mapping=None,
-                   n_questions=20, image_size=None, random_state=0, scoring_cluster=None):
+                   n_questions=20, image_size=None, random_state=0, scoring_cluster=None,
+                   greyscale=True):
     """Features, scores, a latent-space view and the Retrain stage over ``dataset``.
 
     Without ``known_labels`` (a Series id -> normal class from a catalogue)
@@ -17,10 +18,12 @@ def ahunt_pipeline(dataset, output_dir, known_labels=None, hunter=None, label_ma
     ``ml_scores.csv`` when there are any. Returns the dict Astronomaly's
     frontend expects (``dataset``, ``features``, ``anomaly_scores``,
     ``visualisation``, ``active_learning``). ``scoring_cluster`` scores on
-    Dask (see :class:`AhuntFeatures`).
+    Dask (see :class:`AhuntFeatures`). ``greyscale=False`` keeps colour
+    channels, and the bands of multi-band FITS cutouts, as the CNN's channels.
     """
     extractor = AhuntFeatures(known_labels=known_labels, hunter=hunter,
                               label_mapping=label_mapping, image_size=image_size,
+                              greyscale=greyscale,
                               random_state=random_state, scoring_cluster=scoring_cluster,
                               output_dir=output_dir)
     features = extractor.run_on_dataset(dataset)
