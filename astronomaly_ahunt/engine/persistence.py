@@ -53,10 +53,7 @@ def _save_initial(hunter, directory):
     digest.update(np.ascontiguousarray(hunter.y0_).tobytes())
     name = f"initial-{digest.hexdigest()[:16]}.npz"
     if not (directory / name).exists():
-        tmp = directory / f".{name}"
-        with open(tmp, "wb") as f:
-            np.savez(f, x0=hunter.x0_, y0=hunter.y0_)
-        os.replace(tmp, directory / name)
+        atomic_write(directory / name, lambda f: np.savez(f, x0=hunter.x0_, y0=hunter.y0_))
     return name
 
 
@@ -104,13 +101,17 @@ def _json_id(value):
     return tuple(value) if isinstance(value, list) else value
 
 
-def atomic_write_text(path, text):
-    """Write ``text`` to ``path`` so that readers see the old or the new file,
-    never a half-written one."""
+def atomic_write(path, write, binary=True):
+    """Write ``path`` through ``write(file)`` so that readers see the old or
+    the new file, never a half-written one."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w") as f:
-        f.write(text)
+    with open(tmp, "wb" if binary else "w") as f:
+        write(f)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def atomic_write_text(path, text):
+    atomic_write(path, lambda f: f.write(text), binary=False)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine.hunter import Hunter
-from ..engine.persistence import STATE_FILE
+from ..engine.persistence import STATE_FILE, atomic_write
 from ..engine.questions import pixel_isolation
 from .cutout_store import CHUNK_SIZE, StoredImages
 from .label_mapping import LABEL_VALUES, NOT_INTERESTING, UNLABELLED
@@ -103,10 +103,7 @@ class AhuntSession:
         size = getattr(self.images, "chunk_size", CHUNK_SIZE)
         self._isolation = pixel_isolation(self.images, self.random_state, size)
         if cache is not None:
-            tmp = cache.with_name(f".{cache.name}")
-            with open(tmp, "wb") as f:
-                np.save(f, self._isolation)
-            os.replace(tmp, cache)
+            atomic_write(cache, lambda f: np.save(f, self._isolation))
         return self._isolation
 
     def draw_pseudo_normals(self):
@@ -189,11 +186,9 @@ class AhuntSession:
         if self.data_key is None or self._pass is None or \
                 self._pass[0] != self._model_state():
             return
-        tmp = self.directory / f".{PASS_FILE}"
-        with open(tmp, "wb") as f:
-            np.savez(f, latent=self._pass[1], proba=self._pass[2],
-                     key=np.array([self._saved_model_file(), self.data_key]))
-        os.replace(tmp, self.directory / PASS_FILE)
+        key = np.array([self._saved_model_file(), self.data_key])
+        atomic_write(self.directory / PASS_FILE,
+                     lambda f: np.savez(f, latent=self._pass[1], proba=self._pass[2], key=key))
 
     def _saved_model_file(self):
         return json.loads((self.directory / STATE_FILE).read_text())["model_file"]
