@@ -112,8 +112,9 @@ def _load(args):
 
 
 def simulate_command(args):
-    _refuse_to_overwrite(args, "rounds.csv")
+    # a wrong argument is named first, even where an earlier run's results lie
     protocol, data = _load(args)
+    _refuse_to_overwrite(args, "rounds.csv")
     print(f"AHUNT simulation '{protocol.name}': {protocol.description}")
     params = {**HUNTER_PRESETS[args.preset], "loss": args.loss}
     strategy = args.strategy or params.pop("strategy", "uncertainty")
@@ -195,9 +196,9 @@ def _add_benchmark_parser(commands):
 def benchmark_command(args):
     from .experiments.methods import check_methods
 
-    _refuse_to_overwrite(args, "rounds.csv")
     methods = check_methods(args.methods)
     protocol, data = _load(args)
+    _refuse_to_overwrite(args, "rounds.csv")
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     print(f"benchmark '{protocol.name}': {', '.join(methods)}; seeds {seeds[0]}..{seeds[-1]}, "
           f"{protocol.rounds} rounds, n_q {protocol.n_q}, preset {args.preset}", flush=True)
