@@ -7,8 +7,10 @@ the comparison through the real server (``benchmarks/compare_http.py``)::
 
 AHUNT_COMPARE_DATA: digits, digits32, fmnist, first-compact, first-bent
 (default digits); AHUNT_COMPARE_METHOD: ahunt, static, aadforest, random
-(default ahunt); AHUNT_SEED (default 0) draws the data set and seeds the
-method, as ``compare --seeds`` does; AHUNT_COMPARE_DATA_DIR is where the
+(default ahunt); AHUNT_COMPARE_CROP (FIRST only, as ``compare --crop``)
+zooms on the central PX before resizing; AHUNT_SEED (default 0) draws the
+data set and seeds the method, as ``compare --seeds`` does;
+AHUNT_COMPARE_DATA_DIR is where the
 data sets are written (the same default as ``compare --data-dir``) and
 AHUNT_OUTPUT_DIR the method's folder, whose path must hold no '-'. The
 truth (0 normal, 5 rare) is in the data set's ``truth.csv``: press 5 for
@@ -24,13 +26,15 @@ from astronomaly_ahunt.experiments.peer_pipelines import PIPELINES, check_pipeli
 DATA = os.environ.get("AHUNT_COMPARE_DATA", "digits")
 METHOD = os.environ.get("AHUNT_COMPARE_METHOD", "ahunt")
 SEED = int(os.environ.get("AHUNT_SEED", 0))
+CROP = int(os.environ["AHUNT_COMPARE_CROP"]) if os.environ.get("AHUNT_COMPARE_CROP") else None
 HERE = Path(__file__).resolve().parent.parent / "ahunt_output"
 DATA_DIR = os.environ.get("AHUNT_COMPARE_DATA_DIR", str(HERE / "compare_data"))
-OUTPUT_DIR = os.environ.get("AHUNT_OUTPUT_DIR",
-                            str(HERE / f"serve_{DATA}_{METHOD}_seed{SEED}".replace("-", "_")))
+SERVED = f"serve_{DATA}{CROP or ''}_{METHOD}_seed{SEED}".replace("-", "_")
+OUTPUT_DIR = os.environ.get("AHUNT_OUTPUT_DIR", str(HERE / SERVED))
 
 
 def run_pipeline():
     check_pipelines([METHOD])
-    data = write_compare_data(DATA_DIR, DATA, SEED)
-    return PIPELINES[METHOD](str(data), OUTPUT_DIR, SEED, split_of(DATA).size)
+    split = split_of(DATA, crop=CROP)
+    data = write_compare_data(DATA_DIR, DATA, SEED, split)
+    return PIPELINES[METHOD](str(data), OUTPUT_DIR, SEED, split.size)
