@@ -1,0 +1,101 @@
+"""How well can the page's CNN tell a compare data set's rare class apart
+when every object is labelled?
+
+A reference for ``astronomaly-ahunt compare``: for each seed's cutouts (the
+same folders ``compare --data`` writes), the Hunter's CNN with the page's
+settings (``PAGE_SETTINGS``: reconstruction pretraining on the whole pool,
+then supervised) learns "interesting or not" from 4/5 of the objects, all
+labelled (20 of the 25 rare ones), and ranks the held-out fifth; five
+folds rank every object once. Printed per seed: the ROC AUC of the pooled
+ranking, and how many rare objects its top 25 and top 100 hold, against
+what labelling at random finds.
+
+An active search that starts with no label cannot be expected to rank
+better than this full-label reference for long: where the reference's top
+100 holds little more than random, so will the page's first 100 labels.
+
+    python benchmarks/compare_separability.py --data first-bent --crop 100 \\
+        --output benchmarks/results/compare/separability
+"""
+
+import argparse
+import os
+import platform
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from astronomaly_ahunt.experiments.compare_data import (split_of, truth_path,
+                                                        write_compare_data)
+from astronomaly_ahunt.stages.cutout_store import to_model_input
+
+
+def read_folder(folder):
+    """(images, interesting) of a compare folder, in truth.csv's order."""
+    from PIL import Image
+    truth = pd.read_csv(truth_path(folder), index_col=0)
+    images = []
+    for obj in truth.index:
+        with Image.open(Path(folder) / "images" / f"{obj}.png") as image:
+            images.append(to_model_input(np.asarray(image.convert("RGB"))))
+    return np.stack(images), truth["label"].to_numpy() > 0
+
+
+def cross_validated_scores(x, interesting, seed, folds, epochs):
+    """Each object's probability of the rare class from a CNN that did not see it."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from astronomaly_ahunt import Hunter
+    from astronomaly_ahunt.engine.presets import PAGE_SETTINGS
+    scores = np.zeros(len(x))
+    split = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    for k, (train, test) in enumerate(split.split(x, interesting)):
+        names = np.where(interesting[train], "interesting", "not")
+        hunter = Hunter(**{**PAGE_SETTINGS, "initial_epochs": epochs},
+                        random_state=seed * folds + k)
+        hunter.fit_initial(x[train], names, unlabelled=x)
+        scores[test] = hunter.predict_proba(x[test])[:, hunter.taxonomy_.index("interesting")]
+    return scores
+
+
+def found_in_top(scores, interesting, k):
+    return int(interesting[np.argsort(-scores, kind="stable")[:k]].sum())
+
+
+def main():
+    from sklearn.metrics import roc_auc_score
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, help="a compare data set (compare --data)")
+    parser.add_argument("--crop", type=int, help="FIRST only: the central PX before resizing")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=15)
+    parser.add_argument("--data-dir", default="compare-data")
+    parser.add_argument("--output", default="separability")
+    args = parser.parse_args()
+    split = split_of(args.data, crop=args.crop)
+    tag = args.data + (f"-crop{args.crop}" if args.crop else "")
+    rows = []
+    for seed in args.seeds:
+        x, interesting = read_folder(write_compare_data(args.data_dir, args.data, seed, split))
+        scores = cross_validated_scores(x, interesting, seed, args.folds, args.epochs)
+        rows.append({"data": tag, "seed": seed, "objects": len(x), "rare": int(interesting.sum()),
+                     "auc": roc_auc_score(interesting, scores),
+                     "top25": found_in_top(scores, interesting, 25),
+                     "top100": found_in_top(scores, interesting, 100),
+                     "random100": 100 * interesting.mean()})
+        print(rows[-1], flush=True)
+    table = pd.DataFrame(rows)
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / f"{tag}.csv", index=False)
+    lines = [f"{tag}: the page's CNN trained on every label, {args.folds}-fold cross-validated, "
+             f"{args.epochs} epochs; {os.cpu_count()} CPUs, {platform.platform()}",
+             table.round(3).to_string(index=False)]
+    (out / f"{tag}.txt").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
