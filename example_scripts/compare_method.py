@@ -10,9 +10,9 @@ AHUNT_COMPARE_DATA: digits, digits32, fmnist, first-compact, first-bent
 (default ahunt); AHUNT_COMPARE_CROP (FIRST only, as ``compare --crop``)
 zooms on the central PX before resizing; AHUNT_SEED (default 0) draws the
 data set and seeds the method, as ``compare --seeds`` does;
-AHUNT_COMPARE_DATA_DIR is where the
-data sets are written (the same default as ``compare --data-dir``) and
-AHUNT_OUTPUT_DIR the method's folder, whose path must hold no '-'. The
+AHUNT_COMPARE_DATA_DIR is where the data sets are written (the same
+default as ``compare --data-dir``) and AHUNT_OUTPUT_DIR the method's
+folder, whose path must hold no '-'. The
 truth (0 normal, 5 rare) is in the data set's ``truth.csv``: press 5 for
 what you would like more of.
 """
