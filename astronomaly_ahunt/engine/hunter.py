@@ -188,7 +188,7 @@ class Hunter:
         latent, proba = self.latent_and_proba(x)
         isolation = None
         if self.reserve_strategy == "explore":
-            isolation = pixel_isolation(x, int(self.rng_.integers(2**31 - 1000)))
+            isolation = pixel_isolation(x, self._seed())
         positions, target = self.choose(latent, proba, int(n_q), exclude, isolation=isolation)
         asked = ids[positions]
         self.asked_.extend(asked.tolist())
