@@ -39,7 +39,7 @@ class Hunter:
         reserve's questions go to objects isolated in AHUNT's own feature
         space (see :data:`.presets.TUNED_SETTINGS`); 'explore' in turn by
         that forest, by one on the pixels and by latent-space clusters,
-        smallest first (:func:`.questions.explore`, :data:`.presets.PAGE_SETTINGS`).
+        tightest first (:func:`.questions.explore`, :data:`.presets.PAGE_SETTINGS`).
     loss : {'softmax', 'focal', 'isomax'}
     learning_rate : float
         Adam's learning rate. 1e-3 by default; the paper prints 1e-5

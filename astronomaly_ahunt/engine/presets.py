@@ -25,7 +25,7 @@ HUNTER_PRESETS = {"default": {}, "paper": PAPER_SETTINGS, "tuned": TUNED_SETTING
 # first pretrained to reconstruct the pool, so its latent space describes the
 # cutouts before any label; the reserve class's questions explore (in turn
 # the most isolated objects in the latent space, the most isolated in the
-# pixels, and one typical object per latent-space cluster, smallest first),
+# pixels, and one typical object per latent-space cluster, tightest first),
 # and anomaly classes' shares go to their most probable members,
 # since a person counts what the page shows them.
 PAGE_SETTINGS = {"strategy": "anomalous", "reserve_strategy": "explore", "pretrain_epochs": 10}

@@ -43,6 +43,9 @@ FOREST_FIT_SAMPLE = 100_000
 # at most 3 x 20 k-means centres are fitted: 20,000 rows place them as well
 # as a million, at a fiftieth of the cost
 KMEANS_FIT_SAMPLE = 20_000
+# explore's cluster list asks groups of at least this many alike objects
+# first: smaller clusters are outliers that its isolated lists ask anyway
+GROUP_MIN = 3
 
 
 def isolation_forest(features, seed):
@@ -88,15 +91,17 @@ def pixel_isolation(images, seed, chunk_size=4096):
 def explore(features, exclude, k, seed, isolation=None):
     """A ranking of objects for exploring: the most isolated (isolation
     forest) alternating with the most typical member of each of ``3 k``
-    k-means clusters, smallest cluster first, all over the objects not in
-    ``exclude``; with ``isolation`` (a fixed score per object, higher = more
-    isolated in another representation, such as :func:`pixel_isolation`)
-    its most isolated make a third list, between the two.
+    k-means clusters, tightest cluster first (the smallest mean distance of
+    its members to its centre; clusters of fewer than ``GROUP_MIN`` members
+    last), all over the objects not in ``exclude``; with ``isolation`` (a
+    fixed score per object, higher = more isolated in another
+    representation, such as :func:`pixel_isolation`) its most isolated make
+    a third list, between the two.
 
-    The isolated list finds what is unusual; the cluster list finds small
-    groups of alike objects, so that an interesting class that is not
-    unusual one by one (compact radio sources among extended ones, say)
-    still gets a question; the pixels find a class that differs in shape
+    The isolated list finds what is unusual; the cluster list finds groups
+    of alike objects, so that an interesting class that is not unusual one
+    by one (compact radio sources among extended ones, say) still gets a
+    question; the pixels find a class that differs in shape
     before the CNN has learned to tell it apart (on the 8 px digits, the
     seed whose first 40 labels held no 2 finds all 25 with it, 18 without).
     Returns a score per object, higher first (as ``column_scores`` takes
@@ -115,13 +120,17 @@ def explore(features, exclude, k, seed, isolation=None):
     k = int(min(3 * k, len(free)))
     typical = []
     if k > 0:
-        # centres from a seeded sample, as for the forest; sizes and members from all
+        # centres from a seeded sample, as for the forest; members and spreads from all
         fit = free if len(free) <= KMEANS_FIT_SAMPLE else \
             np.random.default_rng(seed).choice(free, KMEANS_FIT_SAMPLE, replace=False)
         clusters = KMeans(k, n_init=1, random_state=seed).fit(features[fit])
         distances = clusters.transform(features[free])
-        sizes = np.bincount(distances.argmin(axis=1), minlength=k)
-        medoids = distances.argmin(axis=0)[np.argsort(sizes, kind="stable")]
+        member = distances.argmin(axis=1)
+        sizes = np.bincount(member, minlength=k)
+        spread = np.bincount(member, weights=distances[np.arange(len(free)), member],
+                             minlength=k) / np.maximum(sizes, 1)
+        spread[sizes < GROUP_MIN] = np.inf
+        medoids = distances.argmin(axis=0)[np.lexsort((-sizes, spread))]
         typical = free[list(dict.fromkeys(medoids.tolist()))]
     interleaved = [i for group in zip(*lists, typical) for i in group]
     ranked = list(dict.fromkeys(interleaved + isolated.tolist()))
