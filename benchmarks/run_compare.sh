@@ -5,7 +5,8 @@
 # writes benchmarks/results/compare/TAG/<data set>/ (compare.csv, compare.png,
 # summary.txt) and a .log beside each. PYTHON picks the interpreter (the static
 # pipeline needs one with Astronomaly installed), DATA_SETS a subset, SEEDS
-# other seeds, CROP the FIRST sets' zoom (compare --crop).
+# other seeds, CROP the FIRST sets' zoom (compare --crop), EXTRA more compare
+# options (another class split: EXTRA="--normal FRII Bent").
 set -u
 cd "$(dirname "$0")/.."
 TAG=$1; shift
@@ -18,7 +19,7 @@ for data in ${DATA_SETS:-digits digits32 fmnist first-compact first-bent}; do
   echo "== $data start $(date +%T)"
   out=$WORK/${data//-/_}
   ${PYTHON:-python} -m astronomaly_ahunt.cli compare --data "$data" --methods "$@" \
-      ${CROP:+--crop "$CROP"} --seeds ${SEEDS:-0 1 2 3 4} --rounds 5 --labels 20 --data-dir "$WORK/data" \
+      ${CROP:+--crop "$CROP"} ${EXTRA:-} --seeds ${SEEDS:-0 1 2 3 4} --rounds 5 --labels 20 --data-dir "$WORK/data" \
       --output-dir "$out" > "$R/$data.log" 2>&1
   rc=$?
   echo "== $data rc=$rc end $(date +%T)"
