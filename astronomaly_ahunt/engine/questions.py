@@ -101,9 +101,11 @@ def explore(features, exclude, k, seed, isolation=None):
     The isolated list finds what is unusual; the cluster list finds groups
     of alike objects, so that an interesting class that is not unusual one
     by one (compact radio sources among extended ones, say) still gets a
-    question; the pixels find a class that differs in shape
-    before the CNN has learned to tell it apart (on the 8 px digits, the
-    seed whose first 40 labels held no 2 finds all 25 with it, 18 without).
+    question (zoomed FIRST, seeds 0-9: 208 of 250 Compact sources in 100
+    labels, 185 with the smallest cluster first); the pixels find a class
+    that differs in shape before the CNN has learned to tell it apart (on
+    the 8 px digits, the seed whose first 40 labels held no 2 finds all 25
+    with it, 18 without).
     Returns a score per object, higher first (as ``column_scores`` takes
     it): ``k`` from each list interleaved, then the rest by isolation,
     excluded objects last.
