@@ -129,7 +129,7 @@ def explore(features, exclude, k, seed, isolation=None):
         distances = clusters.transform(features[free])
         member = distances.argmin(axis=1)
         sizes = np.bincount(member, minlength=k)
-        spread = np.bincount(member, weights=distances[np.arange(len(free)), member],
+        spread = np.bincount(member, weights=distances.min(axis=1),
                              minlength=k) / np.maximum(sizes, 1)
         spread[sizes < GROUP_MIN] = np.inf
         medoids = distances.argmin(axis=0)[np.lexsort((-sizes, spread))]
