@@ -113,3 +113,40 @@ def test_ahunt_stages_write_atomically_and_never_read_a_cache(tmp_path, monkeypa
     monkeypatch.undo()
     assert stage.run(frame).equals(frame * 2)
     assert stage.run(frame).equals(frame * 2)  # run again: computed again, not loaded
+
+
+def test_presses_saved_at_once_from_many_threads_never_tear_the_file(tmp_path):
+    """Flask answers each label press on its own thread: eight threads of 50
+    saves each, at once, must all succeed and leave one whole file, written
+    by one of them, and no temporary file behind."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from astronomaly_ahunt.stages.astronomaly_compat import AhuntStage, remove_stale_temporaries
+
+    class Stage(AhuntStage):
+        def _execute_function(self, data):
+            return data
+
+    stage = Stage(output_dir=str(tmp_path), file_format="csv")
+    ids = [f"obj_{i:04d}" for i in range(400)]
+    path = str(tmp_path / "ml_scores.csv")
+
+    def press(k):
+        labels = np.full(len(ids), -1)
+        labels[:k + 1] = k % 6  # each press's frame differs from every other's
+        stage.save(pd.DataFrame({"human_label": labels}, index=ids), path, "csv")
+        return k
+
+    with ThreadPoolExecutor(8) as pool:
+        assert sorted(pool.map(press, range(400))) == list(range(400))
+    saved = pd.read_csv(path, index_col=0)
+    assert saved.index.tolist() == ids
+    k = int((saved["human_label"] != -1).sum()) - 1  # the press whose frame this is
+    assert saved["human_label"].tolist() == [k % 6] * (k + 1) + [-1] * (len(ids) - k - 1)
+    assert [p.name for p in tmp_path.iterdir() if p.name != "astronomaly.log"] == \
+        ["ml_scores.csv"]
+    # what a kill mid-save leaves is removed at the next start, nothing else
+    (tmp_path / ".ml_scores.csv.123.abc.tmp.csv").write_text("id,human_label\nobj_0")
+    assert remove_stale_temporaries(str(tmp_path)) == 1
+    assert [p.name for p in tmp_path.iterdir() if p.name != "astronomaly.log"] == \
+        ["ml_scores.csv"]

@@ -9,6 +9,7 @@ last and atomically: a crash at any moment leaves the previous round's session w
 import hashlib
 import json
 import os
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -105,12 +106,16 @@ def atomic_write(path, write, binary=True):
     """Write ``path`` through ``write(file)`` so that readers see the old or
     the new file, never a half-written one."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb" if binary else "w") as f:
-        write(f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    # a name of its own, so that two writers never rename each other's file
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "wb" if binary else "w") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def atomic_write_text(path, text):

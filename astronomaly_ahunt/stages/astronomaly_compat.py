@@ -11,7 +11,9 @@ real Astronomaly stage, and a user without it still gets the kwargs
 
 import hashlib
 import os
+import threading
 import time
+import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -229,6 +231,10 @@ except ImportError:
     ASTRONOMALY_INSTALLED = False
 
 
+TMP_SUFFIX = ".tmp"
+_SAVE_LOCK = threading.Lock()
+
+
 class AhuntStage(PipelineStage):
     """What every AHUNT stage adds to the stage base.
 
@@ -254,7 +260,28 @@ class AhuntStage(PipelineStage):
         suffix = "." + file_format
         final = filename if suffix in filename else filename + suffix
         head, name = os.path.split(final)
-        tmp = os.path.join(head, f".{name}.{os.getpid()}.tmp{suffix}")
-        super().save(output, tmp, file_format)
-        if os.path.exists(tmp):  # nothing is written when save_output is off
-            os.replace(tmp, final)
+        # Flask answers each press on its own thread: one writer at a time,
+        # each through a temporary file of its own, so two presses can
+        # neither rename each other's file away nor interleave their lines
+        tmp = os.path.join(head, f".{name}.{os.getpid()}.{uuid.uuid4().hex}{TMP_SUFFIX}{suffix}")
+        with _SAVE_LOCK:
+            try:
+                super().save(output, tmp, file_format)
+                if os.path.exists(tmp):  # nothing is written when save_output is off
+                    with open(tmp, "rb") as written:
+                        os.fsync(written.fileno())
+                    os.replace(tmp, final)
+            finally:
+                if os.path.exists(tmp):
+                    os.remove(tmp)
+
+
+def remove_stale_temporaries(directory):
+    """Remove what saves killed mid-write left in ``directory`` (their
+    temporary files are never read); returns how many."""
+    if not os.path.isdir(directory):
+        return 0
+    stale = [f for f in os.listdir(directory) if f.startswith(".") and TMP_SUFFIX in f]
+    for name in stale:
+        os.remove(os.path.join(directory, name))
+    return len(stale)

@@ -1,9 +1,12 @@
 """The AHUNT pipeline an Astronomaly script's ``run_pipeline()`` returns."""
 
+import os
+
 from .anomaly_detection import AhuntScore
+from .astronomaly_compat import remove_stale_temporaries
 from .feature_extraction import AhuntFeatures
 from .human_loop_learning import AhuntActiveLearning
-from .session import with_saved_labels
+from .session import SESSION_DIR, with_saved_labels
 from .visualisation import latent_projection
 
 
@@ -21,6 +24,9 @@ def ahunt_pipeline(dataset, output_dir, known_labels=None, hunter=None, label_ma
     Dask (see :class:`AhuntFeatures`). ``greyscale=False`` keeps colour
     channels, and the bands of multi-band FITS cutouts, as the CNN's channels.
     """
+    # a press or Retrain killed mid-save leaves its temporary file behind
+    for folder in (output_dir, os.path.join(output_dir, SESSION_DIR)):
+        remove_stale_temporaries(folder)
     extractor = AhuntFeatures(known_labels=known_labels, hunter=hunter,
                               label_mapping=label_mapping, image_size=image_size,
                               greyscale=greyscale,
