@@ -7,6 +7,8 @@ runs, and checks its inputs before it prints a header or writes a file.
 
 import argparse
 import sys
+import tempfile
+from importlib import metadata
 from pathlib import Path
 
 from .engine.presets import HUNTER_PRESETS
@@ -36,6 +38,8 @@ def _count(text):
 
 def build_parser():
     parser = _Parser(prog="astronomaly-ahunt", description="AHUNT anomaly hunting for Astronomaly")
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {metadata.version('astronomaly_ahunt')}")
     commands = parser.add_subparsers(dest="command", required=True)
     _add_simulate_parser(commands)
     _add_benchmark_parser(commands)
@@ -60,8 +64,19 @@ def _add_output_arguments(command, default, default_text=None):
 
 
 def _refuse_to_overwrite(args, result_file):
-    """Stop before any work if ``--output-dir`` holds an earlier run's results."""
-    if (Path(args.output_dir) / result_file).exists() and not args.force:
+    """Stop before any work if ``--output-dir`` cannot hold the results (a
+    file, under a file, a folder nobody may write) or holds an earlier run's."""
+    folder = Path(args.output_dir).absolute()
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir():
+        where = "is a file" if existing == folder else f"is under a file ({existing})"
+        raise ValueError(f"--output-dir {args.output_dir} {where}: name a folder")
+    try:  # the one sure test of writing there, for root too: write, then take it back
+        tempfile.TemporaryFile(dir=existing).close()
+    except OSError as err:
+        raise ValueError(f"--output-dir {args.output_dir} cannot be written "
+                         f"({err.strerror} in {existing}): name another folder") from None
+    if (folder / result_file).exists() and not args.force:
         raise ValueError(f"{args.output_dir} already holds results ({result_file}); choose "
                          f"another --output-dir, or add --force to replace them")
 
@@ -223,7 +238,7 @@ def _print_benchmark_round(seed, records):
 
 
 def _add_compare_parser(commands):
-    from .experiments.compare_data import METHODS, SPLITS
+    from .experiments.compare_data import METHODS, SPLITS, SUITE_NAMES as SUITES
     cmp = commands.add_parser(
         "compare", help="label pipelines from a truth table, round by round, as a person "
                         "would on the page: --data NAME compares methods on a catalogue-free "
@@ -238,8 +253,13 @@ def _add_compare_parser(commands):
     cmp.add_argument("--data", metavar="NAME", choices=list(SPLITS),
                      help=f"a catalogue-free data set ({', '.join(SPLITS)}), written once "
                           f"under --data-dir with a truth.csv of 0 (normal) and 5 (rare)")
+    cmp.add_argument("--suite", metavar="NAME", choices=list(SUITES),
+                     help=f"every split of a suite ({', '.join(SUITES)}: each class in turn "
+                          f"rare among the others), a table and a plot over all of them")
+    cmp.add_argument("--splits", nargs="+", metavar="SPLIT",
+                     help="with --suite: only these of its splits (e.g. digit_rare_5)")
     cmp.add_argument("--methods", nargs="+", default=list(METHODS), metavar="METHOD",
-                     help=f"with --data: any of {', '.join(METHODS)} (default: all)")
+                     help=f"with --data or --suite: any of {', '.join(METHODS)} (default: all)")
     cmp.add_argument("--normal", nargs="+", metavar="CLASS",
                      help="with --data: normal classes instead of the data set's own")
     cmp.add_argument("--rare", metavar="CLASS", help="with --data: the rare class instead")
@@ -256,9 +276,9 @@ def _add_compare_parser(commands):
                           "the seed (e.g. ahunt_output/digits_cutouts_seed{seed}/truth.csv)")
     cmp.add_argument("--rounds", type=_count, default=5, help="rounds of labelling (default 5)")
     cmp.add_argument("--labels", type=_count, default=20, help="labels per round (default 20)")
-    cmp.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
+    cmp.add_argument("--seeds", type=int, nargs="+",
                      help="seeds, each a separate run of every method or script "
-                          "(default 0 1 2 3 4)")
+                          "(default 0 1 2 3 4; with --suite 0 1 2 3 4 5)")
     cmp.add_argument("--interesting", type=int, default=3,
                      help="labels >= this count as interesting (default 3)")
     _add_output_arguments(cmp, None, "ahunt_output/compare, or ahunt_output/compare_NAME "
@@ -267,6 +287,17 @@ def _add_compare_parser(commands):
 
 
 def compare_command(args):
+    if args.suite:
+        if args.data or args.scripts or args.truth:
+            raise ValueError("give one of --suite NAME, --data NAME or SCRIPT... --truth CSV")
+        args.seeds = args.seeds or [0, 1, 2, 3, 4, 5]
+        args.output_dir = args.output_dir or f"ahunt_output/compare_suite_{args.suite}"
+        _refuse_to_overwrite(args, "suite.csv")
+        from .experiments.compare_suite import compare_suite_command
+        return compare_suite_command(args)
+    if args.splits:
+        raise ValueError("--splits chooses splits of a --suite")
+    args.seeds = args.seeds or [0, 1, 2, 3, 4]
     if args.data:
         if args.scripts or args.truth:
             raise ValueError("give either --data NAME or SCRIPT... --truth CSV, not both")

@@ -119,6 +119,26 @@ def test_output_folder_with_results_is_not_replaced(capsys, tmp_path, command):
     assert (out / "rounds.csv").read_text() == "earlier results"
 
 
+@pytest.mark.parametrize("command", ["simulate", "benchmark", "compare"])
+def test_output_folder_that_cannot_hold_results_is_refused_before_any_work(capsys, tmp_path,
+                                                                           command):
+    argv = {"simulate": ["simulate", "digits"], "benchmark": ["benchmark", "digits"],
+            "compare": ["compare", "--data", "digits"]}[command]
+    a_file = tmp_path / "results.txt"
+    a_file.write_text("kept")
+    assert "is a file: name a folder" in fails(capsys, argv, a_file)
+    assert f"is under a file ({a_file})" in fails(capsys, argv, a_file / "out")
+    assert "cannot be written" in fails(capsys, argv, Path("/proc/ahunt_out"))
+    assert a_file.read_text() == "kept" and sorted(tmp_path.iterdir()) == [a_file]
+
+
+def test_version_answers_in_one_line(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip().startswith("astronomaly-ahunt 0.")
+
+
 def test_missing_first_data_names_the_install_without_pytorch(capsys, tmp_path, monkeypatch):
     find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",

@@ -109,7 +109,11 @@ def test_compare_data_writes_the_table_the_plot_and_per_seed_summary(workdir, ca
     assert main(args) == 0
     table = pd.read_csv(workdir / "out" / "compare.csv")
     assert list(table.columns) == ["data", "method", "seed", "round", "labels", "found",
-                                   "seconds_retrain"]
+                                   "first_found", "seconds_retrain"]
+    # the label that found the first rare object lies within the labels spent so far
+    found = table.dropna(subset="first_found")
+    assert ((found["first_found"] >= 1) & (found["first_found"] <= found["labels"])).all()
+    assert table[table["first_found"].isna()]["found"].eq(0).all()
     assert table.groupby(["method", "seed"])["labels"].apply(list).tolist() == [[5, 10]] * 4
     assert (table["found"] <= 4).all() and (table["seconds_retrain"] > 0).all()
     summary = (workdir / "out" / "summary.txt").read_text()

@@ -69,11 +69,12 @@ def read_truth(path):
 
 def replay(run_pipeline, truth_path, rounds, per_round, interesting):
     """Rounds of ``per_round`` labels on what ``run_pipeline()`` returns; one
-    record per round. The truth table is read after ``run_pipeline()``,
-    which may write it."""
+    record per round, with ``first_found`` the label (1 = the first) that
+    named the first interesting object, None before it. The truth table is
+    read after ``run_pipeline()``, which may write it."""
     page = FrontendReplay(run_pipeline())
     truth = read_truth(truth_path)
-    records, found, spent = [], 0, 0
+    records, found, spent, first = [], 0, 0, None
     for r in range(1, rounds + 1):
         asked = page.next_unlabelled(per_round)
         missing = [i for i in asked if i not in truth.index]
@@ -81,11 +82,14 @@ def replay(run_pipeline, truth_path, rounds, per_round, interesting):
             raise ValueError(f"the truth table {truth_path} has no label for {missing[:5]}")
         for obj in asked:
             page.label(obj, truth[obj])
-        found += int((truth[asked] >= interesting).sum())
+        hits = (truth[asked] >= interesting).to_numpy()
+        if first is None and hits.any():
+            first = spent + int(hits.argmax()) + 1
+        found += int(hits.sum())
         spent += len(asked)
         start = time.perf_counter()
         page.retrain()
-        records.append({"round": r, "labels": spent, "found": found,
+        records.append({"round": r, "labels": spent, "found": found, "first_found": first,
                         "seconds_retrain": time.perf_counter() - start})
     return records
 

@@ -19,6 +19,8 @@ from .datasets import load_dataset
 
 NOT_INTERESTING = 0
 METHODS = ("ahunt", "static", "aadforest", "random")
+# the suites of :mod:`.compare_suite`, named here for the command line's --help
+SUITE_NAMES = ("digits", "fmnist", "first")
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,8 @@ COLOURS = {"ahunt": "black", "ahunt-tuned": "tab:blue", "ahunt-anomalous": "tab:
            "ahunt-random": "tab:olive", "ahunt-focal": "tab:cyan", "ahunt-isomax": "teal",
            "ahunt-paper": "darkgoldenrod", "static-al": "tab:red", "iforest-raw": "tab:brown",
            "iforest-static-latent": "tab:purple", "iforest-dynamic-latent": "tab:orange",
-           "aadforest": "tab:pink", "pineforest": "tab:gray", "neighbourscore": "gold"}
+           "aadforest": "tab:pink", "pineforest": "tab:gray", "neighbourscore": "gold",
+           "static": "tab:red", "random": "0.6"}
 
 
 def write_figures(result, output_dir, latent_map="umap"):
