@@ -87,16 +87,16 @@ def test_chunked_pass_matches_one_batch_and_restart_rescores_nothing(folder, tmp
 
     assert np.array_equal(restart().to_numpy(), latent)
 
-    # pixel isolation: one pass over the store, kept beside it for a restart
-    from astronomaly_ahunt.engine.questions import pixel_isolation
-    isolation = session.pixel_isolation()
-    assert np.allclose(isolation, pixel_isolation(session.images[:], 0, chunk_size=50))
+    # pixel features: one pass over the store, kept beside it for a restart
+    from astronomaly_ahunt.engine.questions import pixel_features
+    pixels = session.pixel_features()
+    assert np.allclose(pixels, pixel_features(session.images[:], 0, chunk_size=50), atol=1e-3)
     from astronomaly_ahunt.stages import session as session_module
     with monkeypatch.context() as patched:
-        patched.setattr(session_module, "pixel_isolation", no_scoring)
+        patched.setattr(session_module, "pixel_features", no_scoring)
         again = AhuntFeatures(chunk_size=16, output_dir=str(out))
         again.run_on_dataset(dataset_of(folder, tmp_path))
-        assert np.array_equal(again.session_.pixel_isolation(), isolation)
+        assert np.array_equal(again.session_.pixel_features(), pixels)
 
     # pseudo-normals: from the less interesting half, never labelled, and
     # from DRAW_CHUNKS chunks of the store, so a draw does not read them all

@@ -115,22 +115,85 @@ def test_explore_alternates_the_most_isolated_with_a_tight_group_of_alike_object
     assert len(set(first[:208])) == 208
 
 
-def test_pixel_isolation_finds_the_odd_shape_and_explore_asks_it_second():
-    from astronomaly_ahunt.engine.questions import explore, pixel_isolation
+def test_the_pixels_find_the_odd_shape_and_explore_asks_it_second():
+    from astronomaly_ahunt.engine import questions
     rng = np.random.default_rng(1)
     images = rng.normal(0.2, 0.05, (120, 4, 4, 1)).astype(np.float32)
     images[:, :, 1:3] += 0.6                  # a vertical bar: the common shape
     odd = 57
     images[odd] = rng.normal(0.2, 0.05, (4, 4, 1))
     images[odd, 1:3, :] += 0.6                # a horizontal one
-    # read in chunks of 16, as from the store: the same scores as whole
-    isolation = pixel_isolation(images, seed=0, chunk_size=16)
+    # read in chunks of 16, as from the store: the same features as whole
+    pixels = questions.pixel_features(images, seed=0, chunk_size=16)
+    assert np.array_equal(pixels, images.reshape(120, -1))
+    isolation = questions.learnt_isolation(pixels, seed=0)
     assert np.argmax(isolation) == odd
-    assert np.allclose(isolation, pixel_isolation(images, seed=0, chunk_size=1000))
     # in these latent features (drawn apart from the images) the odd one is
     # neither isolated nor a typical member of a tight cluster
     latent = np.random.default_rng(0).normal(0, 1, (120, 4))
-    first = np.argsort(-explore(latent, exclude=[], k=3, seed=0, isolation=isolation),
+    first = np.argsort(-questions.explore(latent, exclude=[], k=3, seed=0, isolation=isolation),
                        kind="stable")
     assert first[1] == odd
-    assert odd not in np.argsort(-explore(latent, exclude=[], k=3, seed=0))[:3]
+    assert odd not in np.argsort(-questions.explore(latent, exclude=[], k=3, seed=0))[:3]
+
+
+def test_wide_pixels_become_their_leading_components_read_chunk_by_chunk():
+    from astronomaly_ahunt.engine import questions
+    images = np.random.default_rng(2).random((300, 12, 12, 1)).astype(np.float32)
+    pixels = questions.pixel_features(images, seed=0, chunk_size=64)
+    assert pixels.shape == (300, questions.PIXEL_DIMS) and pixels.dtype == np.float32
+    assert np.allclose(pixels, questions.pixel_features(images, seed=0, chunk_size=1000),
+                       atol=1e-5)
+
+
+def test_explore_moves_away_from_what_was_answered_not_interesting():
+    from astronomaly_ahunt.engine.questions import explore, learnt_isolation
+    rng = np.random.default_rng(0)
+    crowd = rng.normal(0, 1, (300, 2))
+    seen = rng.normal((6, 6), 0.1, (10, 2))     # odd, and its kind answered 0
+    unseen = rng.normal((-6, 6), 0.1, (10, 2))  # as odd, nobody asked yet
+    features = np.concatenate([crowd, seen, unseen])
+    answered = list(range(300, 304)) + list(range(10))
+
+    def mean_rank(scores, members):
+        return np.argsort(np.argsort(-scores))[members].mean()
+
+    before = learnt_isolation(features, seed=0)
+    after = learnt_isolation(features, seed=0, normal=answered)
+    assert mean_rank(before, range(304, 310)) < 15 and mean_rank(before, range(310, 320)) < 20
+    # the answers push the seen kind down and leave the unseen one on top
+    assert mean_rank(after, range(304, 310)) > 30 and mean_rank(after, range(310, 320)) < 5
+    # the cluster list likewise: the group holding an answered object is asked last
+    tight = np.concatenate([crowd * 3, rng.normal((0, 30), 0.05, (8, 2)),
+                            rng.normal((30, 0), 0.2, (8, 2))])
+    typical = np.argsort(-explore(tight, exclude=[], k=2, seed=0), kind="stable")[1]
+    assert 300 <= typical < 308                 # the tightest group, before any answer
+    answered = explore(tight, exclude=[300], k=2, seed=0, normal=[300])
+    assert 308 <= np.argsort(-answered, kind="stable")[1] < 316
+
+
+def test_a_named_class_asks_its_likeliest_members_in_turn_with_what_the_answers_point_to():
+    """Under 'explore', once an interesting class has examples its share
+    alternates the CNN's most probable members with the top of the pixel
+    forest reweighted by the answers (no CNN is needed to check the order)."""
+    from astronomaly_ahunt.engine.hunter import Hunter
+    from astronomaly_ahunt.engine.taxonomy import ANOMALY, Taxonomy
+    rng = np.random.default_rng(0)
+    pixels = np.concatenate([rng.normal(0, 1, (200, 3)), rng.normal((5, 5, 5), 0.1, (8, 3))])
+    hunter = Hunter(reserve_strategy="explore")
+    hunter.taxonomy_ = Taxonomy(["normal"], reserve="reserve")
+    hunter.taxonomy_.add_class("label_5", ANOMALY)
+    proba = np.full((208, 3), 0.1)
+    proba[:, 2] = np.linspace(0.9, 0.0, 208)  # the CNN likes the crowd's first objects best
+    labelled = {200: "label_5", 201: "label_5", 0: "normal", 1: "normal"}
+    scores = hunter._explore_scores(rng.normal(0, 1, (208, 4)), proba, list(labelled), 4,
+                                    np.random.default_rng(1), pixels, labelled)
+    order = np.argsort(-scores[2], kind="stable")
+    asked = [i for i in order if i not in labelled][:6]  # labelled objects are never asked
+    # the CNN's likeliest, in its order, and the objects alike the answered 5s
+    assert asked[0::2] == [2, 3, 4] and all(202 <= i < 208 for i in asked[1::2])
+    # before any interesting answer the class shares keep the strategy's ranking
+    del labelled[200], labelled[201]
+    scores = hunter._explore_scores(rng.normal(0, 1, (208, 4)), proba, list(labelled), 4,
+                                    np.random.default_rng(1), pixels, labelled)
+    assert list(scores) == [1]

@@ -45,9 +45,10 @@ def labels_of(frame):
 
 
 def test_without_a_catalogue_the_page_finds_the_interesting_objects(session):
-    # measured: 4 + 3 + 3 of the 12 in 30 labels (labelling at random finds 1.0);
-    # the first page's pixel-isolated objects hold 4 (1 before they were asked)
-    assert sum(session["found"]) >= 8 and session["found"][0] >= 2
+    # measured: 2 + 3 + 1 of the 12 in 30 labels (labelling at random finds 1.0;
+    # 4 + 3 + 3 before the forests learnt from the answers, a rule that found
+    # less over the class splits of `compare --suite`, benchmarks/results/compare/suite/)
+    assert sum(session["found"]) >= 5 and session["found"][0] >= 2
     hunter = session["page"].active_learning.session.hunter
     assert hunter.taxonomy_.classes == ["normal", "reserve", "label_5"]
     assert hunter.taxonomy_.kinds == ["normal", "reserve", "anomaly"]

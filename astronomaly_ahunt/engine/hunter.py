@@ -19,7 +19,8 @@ from .augmentation import PRESETS, balance
 from .model import LOSSES, AhuntNet
 from .persistence import load_hunter, save_hunter
 from .questions import (RESERVE_STRATEGIES, STRATEGIES, choose_questions, explore,
-                        isolation_forest, pixel_isolation, split_questions, unknownness)
+                        interleaved_scores, isolation_forest, learnt_isolation, pixel_features,
+                        split_questions, unknownness)
 from .taxonomy import ANOMALY, RESERVE, Taxonomy
 from .validation import check_ids, check_images
 
@@ -38,8 +39,11 @@ class Hunter:
         isolation forest fitted on the pool's latent features, so the
         reserve's questions go to objects isolated in AHUNT's own feature
         space (see :data:`.presets.TUNED_SETTINGS`); 'explore' in turn by
-        that forest, by one on the pixels and by latent-space clusters,
-        tightest first (:func:`.questions.explore`, :data:`.presets.PAGE_SETTINGS`).
+        forests on the latent space and on the pixels that learn from every
+        answer and by latent-space clusters nobody was asked about, tightest
+        first (:func:`.questions.explore`, :data:`.presets.PAGE_SETTINGS`);
+        under 'explore' each anomaly class's share alternates its most
+        probable members with the top of the learnt pixel forest.
     loss : {'softmax', 'focal', 'isomax'}
     learning_rate : float
         Adam's learning rate. 1e-3 by default; the paper prints 1e-5
@@ -186,41 +190,60 @@ class Hunter:
             raise ValueError(f"n_q={n_q} questions asked of a pool of {len(x)} objects of which "
                              f"only {len(x) - len(exclude)} have not been asked or labelled")
         latent, proba = self.latent_and_proba(x)
-        isolation = None
-        if self.reserve_strategy == "explore":
-            isolation = pixel_isolation(x, self._seed())
-        positions, target = self.choose(latent, proba, int(n_q), exclude, isolation=isolation)
+        pixels = pixel_features(x, self._seed()) if self.reserve_strategy == "explore" else None
+        where = {obj: i for i, obj in enumerate(ids.tolist())}
+        labelled = {where[obj]: name for obj, name in self.labels_.items() if obj in where}
+        positions, target = self.choose(latent, proba, int(n_q), exclude, pixels=pixels,
+                                        labelled=labelled)
         asked = ids[positions]
         self.asked_.extend(asked.tolist())
         self.question_classes_ = [self.taxonomy_.classes[c] for c in target]
         self._pool = (x, {obj: i for i, obj in enumerate(ids.tolist())})
         return asked
 
-    def choose(self, latent, proba, n_q, exclude=(), rng=None, isolation=None):
+    def choose(self, latent, proba, n_q, exclude=(), rng=None, pixels=None, labelled=None):
         """(positions, class columns) of ``n_q`` questions among objects with
         these latent features and probabilities, never one in ``exclude``:
         the rule of :meth:`ask`, for callers that hold the model's outputs
         already (the Astronomaly stage ranks its whole pool this way).
-        ``isolation`` is the objects' :func:`.questions.pixel_isolation`,
-        which the 'explore' reserve rule uses when given."""
+        ``pixels`` are the objects' :func:`.questions.pixel_features` and
+        ``labelled`` maps the positions of labelled objects to their class
+        names, which the 'explore' reserve rule learns from when given."""
         rng = self.rng_ if rng is None else rng
         weights = self.taxonomy_.interest_weights()
         column_scores = {}
         if self.reserve_strategy is not None:
             reserve = self.taxonomy_.index(self.taxonomy_.reserve)
             share = split_questions(weights, n_q)[reserve]
-            column_scores[reserve] = self._reserve_scores(latent, proba, exclude, share, rng,
-                                                          isolation)
+            column_scores = self._explore_scores(latent, proba, exclude, share, rng, pixels,
+                                                 labelled or {})
         return choose_questions(proba, weights, n_q, self.strategy, known=self.known_columns(),
                                 exclude=exclude, rng=rng, column_scores=column_scores)
 
-    def _reserve_scores(self, latent, proba, exclude, share, rng, isolation=None):
+    def _explore_scores(self, latent, proba, exclude, share, rng, pixels, labelled):
+        """Column -> question ranking for the reserve class (its rule) and,
+        under 'explore' once an anomaly class is named, for each anomaly
+        class: its most probable members in turn with the top of the pixel
+        forest that learnt from every answer (:func:`.questions.learnt_isolation`),
+        so that a few examples the CNN has barely learnt still lead to more."""
         seed = int(rng.integers(2**31 - 1000))
+        reserve = self.taxonomy_.index(self.taxonomy_.reserve)
         if self.reserve_strategy == "latent-forest" and len(latent) > 1:
-            return isolation_forest(latent, seed)[0]
-        if self.reserve_strategy == "explore":
-            return explore(latent, exclude, share, seed, isolation)
-        return unknownness(proba, self.known_columns())
+            return {reserve: isolation_forest(latent, seed)[0]}
+        if self.reserve_strategy != "explore":
+            return {reserve: unknownness(proba, self.known_columns())}
+        anomalies = self.anomaly_columns()
+        interesting = {c for c, anomaly in zip(self.taxonomy_.classes, anomalies) if anomaly}
+        found = [p for p, name in labelled.items() if name in interesting]
+        normal = [p for p, name in labelled.items() if name not in interesting]
+        isolation = None if pixels is None else learnt_isolation(pixels, seed, normal, found)
+        scores = {reserve: explore(latent, exclude, share, seed, isolation, normal, found)}
+        if isolation is not None and found:
+            learnt = np.argsort(-isolation, kind="stable")
+            for c in np.flatnonzero(anomalies):
+                scores[c] = interleaved_scores(len(proba), [
+                    np.argsort(-proba[:, c], kind="stable"), learnt])
+        return scores
 
     def tell(self, ids, labels, x=None, kinds=None):
         """The oracle's class name for each id.

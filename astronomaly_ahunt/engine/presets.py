@@ -24,10 +24,11 @@ HUNTER_PRESETS = {"default": {}, "paper": PAPER_SETTINGS, "tuned": TUNED_SETTING
 # Astronomaly's page with no catalogue (the stages' default): the backbone is
 # first pretrained to reconstruct the pool, so its latent space describes the
 # cutouts before any label; the reserve class's questions explore (in turn
-# the most isolated objects in the latent space, the most isolated in the
-# pixels, and one typical object per latent-space cluster, tightest first),
-# and anomaly classes' shares go to their most probable members,
-# since a person counts what the page shows them.
+# the most isolated objects in the latent space and in the pixels, as forests
+# reweighted by every answer see them, and one typical object per
+# latent-space cluster that holds no labelled object, tightest first), and
+# anomaly classes' shares go to their most probable members in turn with the
+# top of the learnt pixel forest, since a person counts what the page shows them.
 PAGE_SETTINGS = {"strategy": "anomalous", "reserve_strategy": "explore", "pretrain_epochs": 10}
 
 # The page's settings for a survey (the stages' default from SURVEY_FROM

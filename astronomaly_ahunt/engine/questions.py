@@ -62,50 +62,84 @@ def isolation_forest(features, seed):
     return -score, score < forest.offset_
 
 
-# the largest seeded sample of images pixel_isolation's forest is fitted on
-# (each tree sees 256 of them, as for the latent forest)
+# the largest seeded sample of images the pixel features' projection is
+# fitted on (as the forests, a sample places it as well as a survey)
 PIXEL_FIT_SAMPLE = 5_000
+# pixel features wider than this are projected on their leading principal
+# components: per-object columns as small as the latent space's
+PIXEL_DIMS = 64
 
 
-def pixel_isolation(images, seed, chunk_size=4096):
-    """How isolated each image is in pixel space: the score (higher = more
-    isolated) of an isolation forest on the flattened pixels, as
-    Astronomaly's static pipeline sees them, fitted on a seeded sample.
-
-    Raw pixels rather than their principal components: the forest splits one
-    coordinate at a time, and a rotation that packs an odd object's
-    difference into one component hides it. ``images[start:stop]`` is read
-    ``chunk_size`` images at a time, so an array on disk (the cutout store)
-    is never loaded whole.
-    """
+def pixel_features(images, seed, chunk_size=4096):
+    """The flattened pixels of ``images`` as the explore rule's second
+    representation (the one Astronomaly's static pipeline sees): as they
+    are up to ``PIXEL_DIMS`` values, else their leading ``PIXEL_DIMS``
+    principal components, fitted on a seeded sample. ``images[start:stop]``
+    is read ``chunk_size`` images at a time, so an array on disk (the cutout
+    store) is never loaded whole."""
     n = len(images)
+
+    def flat(rows):
+        return np.asarray(images[rows], dtype=np.float32).reshape(
+            (rows.stop - rows.start) if isinstance(rows, slice) else len(rows), -1)
+
+    chunks = [slice(start, min(start + chunk_size, n)) for start in range(0, n, chunk_size)]
+    first = flat(slice(0, min(1, n)))
+    if first.shape[1] <= PIXEL_DIMS:
+        return np.concatenate([flat(c) for c in chunks])
+    from sklearn.decomposition import PCA
     sample = np.sort(np.random.default_rng(seed).choice(n, min(n, PIXEL_FIT_SAMPLE),
                                                         replace=False))
-    flat = np.asarray(images[sample], dtype=np.float32).reshape(len(sample), -1)
-    forest = IsolationForest(random_state=seed).fit(flat)
-    return -np.concatenate([
-        forest.score_samples(np.asarray(images[start:start + chunk_size], dtype=np.float32)
-                             .reshape(-1, flat.shape[1])) for start in range(0, n, chunk_size)])
+    pca = PCA(min(PIXEL_DIMS, len(sample)), random_state=seed).fit(flat(sample))
+    return np.concatenate([pca.transform(flat(c)) for c in chunks]).astype(np.float32)
 
 
-def explore(features, exclude, k, seed, isolation=None):
-    """A ranking of objects for exploring: the most isolated (isolation
-    forest) alternating with the most typical member of each of ``3 k``
-    k-means clusters, tightest cluster first (the smallest mean distance of
-    its members to its centre; clusters of fewer than ``GROUP_MIN`` members
-    last), all over the objects not in ``exclude``; with ``isolation`` (a
-    fixed score per object, higher = more isolated in another
-    representation, such as :func:`pixel_isolation`) its most isolated make
-    a third list, between the two.
+def learnt_isolation(features, seed, normal=(), interesting=()):
+    """How isolated each object is, as an active-anomaly-discovery forest
+    (coniferest's ``AADForest``) sees it after the labels: an isolation
+    forest whose leaves are reweighted so that the objects labelled
+    ``normal`` (positions) score low and the ``interesting`` ones high.
+    Every "not interesting" answer moves the ranking away from objects that
+    isolate like the answered one. Without labels it is an isolation forest.
+    Higher = more isolated; fitted on a seeded sample of
+    ``FOREST_FIT_SAMPLE`` when there are more objects."""
+    from coniferest.aadforest import AADForest
+    from coniferest.label import Label
+    flat = np.ascontiguousarray(np.asarray(features, dtype=np.float64).reshape(len(features), -1))
+    rows = np.random.default_rng(seed).choice(len(flat), FOREST_FIT_SAMPLE, replace=False) \
+        if len(flat) > FOREST_FIT_SAMPLE else slice(None)
+    known = np.concatenate([np.asarray(normal, dtype=int), np.asarray(interesting, dtype=int)])
+    labels = np.array([Label.REGULAR] * len(normal) + [Label.ANOMALY] * len(interesting),
+                      dtype=int)
+    forest = AADForest(n_trees=100, n_subsamples=min(256, len(flat)), random_seed=seed,
+                       n_jobs=1)
+    forest.fit_known(flat[rows], flat[known] if len(known) else None,
+                     labels if len(known) else None)
+    # coniferest scores as scikit-learn does: lower is more anomalous
+    return -forest.score_samples(flat)
 
-    The isolated list finds what is unusual; the cluster list finds groups
+
+def explore(features, exclude, k, seed, isolation=None, normal=(), interesting=()):
+    """A ranking of objects for exploring, learnt from the labels so far:
+    the most isolated in the latent space alternating with the most typical
+    member of each of ``3 k`` k-means clusters, all over the objects not in
+    ``exclude``; with ``isolation`` (a score per object, higher = more
+    isolated in another representation, such as :func:`learnt_isolation`
+    of :func:`pixel_features`) its most isolated make a third list,
+    between the two.
+
+    Latent isolation is :func:`learnt_isolation`: the positions labelled
+    ``normal`` and ``interesting`` reweight its forest, so each answer
+    moves the next questions. Clusters that hold no labelled object come
+    first, tightest first (smallest mean distance of its members to its
+    centre; clusters of fewer than ``GROUP_MIN`` members last): a group of
+    alike objects nobody has been asked about is what has not been covered.
+
+    The isolated lists find what is unusual; the cluster list finds groups
     of alike objects, so that an interesting class that is not unusual one
     by one (compact radio sources among extended ones, say) still gets a
-    question (zoomed FIRST, seeds 0-9: 208 of 250 Compact sources in 100
-    labels, 185 with the smallest cluster first); the pixels find a class
-    that differs in shape before the CNN has learned to tell it apart (on
-    the 8 px digits, the seed whose first 40 labels held no 2 finds all 25
-    with it, 18 without).
+    question; the pixels find a class that differs in shape before the CNN
+    has learned to tell it apart.
     Returns a score per object, higher first (as ``column_scores`` takes
     it): ``k`` from each list interleaved, then the rest by isolation,
     excluded objects last.
@@ -115,10 +149,11 @@ def explore(features, exclude, k, seed, isolation=None):
     scores = np.full(len(features), -np.inf)
     if len(free) == 0:
         return scores
-    isolated = free[np.argsort(-isolation_forest(features[free], seed)[0], kind="stable")]
-    lists = [isolated]
-    if isolation is not None:
-        lists.append(free[np.argsort(-np.asarray(isolation)[free], kind="stable")])
+    labelled = np.concatenate([np.asarray(normal, dtype=int),
+                               np.asarray(interesting, dtype=int)])
+    latent = learnt_isolation(features, seed, normal, interesting)
+    lists = [free[np.argsort(-np.asarray(score)[free], kind="stable")]
+             for score in (latent, isolation) if score is not None]
     k = int(min(3 * k, len(free)))
     typical = []
     if k > 0:
@@ -132,10 +167,18 @@ def explore(features, exclude, k, seed, isolation=None):
         spread = np.bincount(member, weights=distances.min(axis=1),
                              minlength=k) / np.maximum(sizes, 1)
         spread[sizes < GROUP_MIN] = np.inf
-        medoids = distances.argmin(axis=0)[np.lexsort((-sizes, spread))]
+        covered = np.bincount(clusters.predict(features[labelled]), minlength=k) \
+            if len(labelled) else np.zeros(k, dtype=int)
+        medoids = distances.argmin(axis=0)[np.lexsort((-sizes, spread, covered > 0))]
         typical = free[list(dict.fromkeys(medoids.tolist()))]
-    interleaved = [i for group in zip(*lists, typical) for i in group]
-    ranked = list(dict.fromkeys(interleaved + isolated.tolist()))
+    return interleaved_scores(len(features), [*lists, typical], lists[0])
+
+
+def interleaved_scores(n, lists, rest=()):
+    """A score per object (higher first, unlisted ones -inf): the heads of
+    ``lists`` taken in turn, each object once, then ``rest`` in order."""
+    ranked = list(dict.fromkeys([i for group in zip(*lists) for i in group] + list(rest)))
+    scores = np.full(n, -np.inf)
     scores[ranked] = np.arange(len(ranked), 0, -1)
     return scores
 

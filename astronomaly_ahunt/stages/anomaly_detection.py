@@ -33,14 +33,14 @@ def page_scores(session, latent, proba, n_questions, exclude=()):
     hunter, mapping = session.hunter, session.label_mapping
     trained = frontend_score(hunter, proba)
     session.scores = trained
-    exclude = np.union1d(np.asarray(exclude, dtype=int),
-                         session.positions(list(hunter.labels_))).astype(int)
+    where = session.positions(list(hunter.labels_))
+    exclude = np.union1d(np.asarray(exclude, dtype=int), where).astype(int)
     n_q = min(n_questions, len(session.ids) - len(exclude))
     rng = np.random.default_rng([session.random_state, hunter.round_])
-    # the explore rule's third list: objects isolated in the pixels themselves
-    isolation = session.pixel_isolation() if hunter.reserve_strategy == "explore" else None
-    questions, _ = hunter.choose(latent, proba, n_q, exclude=exclude, rng=rng,
-                                 isolation=isolation)
+    # the explore rule's second representation: the pixels themselves
+    pixels = session.pixel_features() if hunter.reserve_strategy == "explore" else None
+    questions, _ = hunter.choose(latent, proba, n_q, exclude=exclude, rng=rng, pixels=pixels,
+                                 labelled=dict(zip(where.tolist(), hunter.labels_.values())))
     acquisition = trained.copy()
     acquisition[questions] = MAX_SCORE + (n_q - np.arange(n_q)) / max(n_q, 1)
     unnamed = mapping.lowest_interesting_value()
