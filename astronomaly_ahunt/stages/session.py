@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..engine.hunter import Hunter
 from ..engine.persistence import STATE_FILE, atomic_write
-from ..engine.questions import pixel_isolation
+from ..engine.questions import pixel_features
 from .cutout_store import CHUNK_SIZE, StoredImages
 from .label_mapping import LABEL_VALUES, NOT_INTERESTING, UNLABELLED
 
@@ -85,26 +85,26 @@ class AhuntSession:
         self.data_key = data_key
         hunter.taxonomy_.interest = label_mapping.interest_policy(hunter.taxonomy_.reserve)
         self._pass = self._saved_pass()
-        self._isolation = None
+        self._pixels = None
 
-    def pixel_isolation(self):
-        """:func:`..engine.questions.pixel_isolation` of every object: computed
+    def pixel_features(self):
+        """:func:`..engine.questions.pixel_features` of every object: computed
         once, in one pass over the store, and kept beside it (a store read
         anew drops it)."""
-        if self._isolation is not None:
-            return self._isolation
+        if self._pixels is not None:
+            return self._pixels
         path = getattr(self.images, "path", None)
         cache = None if path is None else \
-            Path(path).parent / f"pixel_isolation-{self.random_state}.npy"
+            Path(path).parent / f"pixel_features-{self.random_state}.npy"
         if cache is not None and cache.exists():
-            self._isolation = np.load(cache)
-            if len(self._isolation) == len(self.ids):
-                return self._isolation
+            self._pixels = np.load(cache)
+            if len(self._pixels) == len(self.ids):
+                return self._pixels
         size = getattr(self.images, "chunk_size", CHUNK_SIZE)
-        self._isolation = pixel_isolation(self.images, self.random_state, size)
+        self._pixels = pixel_features(self.images, self.random_state, size)
         if cache is not None:
-            atomic_write(cache, lambda f: np.save(f, self._isolation))
-        return self._isolation
+            atomic_write(cache, lambda f: np.save(f, self._pixels))
+        return self._pixels
 
     def draw_pseudo_normals(self):
         """Replace the round-0 examples by up to ``pseudo_normals`` objects
@@ -245,6 +245,11 @@ def with_saved_labels(anomalies, output_dir, session=None):
                       + ", ".join(f"{i}: {v}" for i, v in given[mask].head(5).items()))
         given = given[~bad & ~unknown]
         labels[given.index] = given.astype(int)
+        restored = int((given != UNLABELLED).sum())
+        if restored:
+            # Delete Labels reaches no stage: only a press or a Retrain after it is seen
+            print(f"AHUNT: {restored} label(s) restored from the last save (a Delete Labels "
+                  f"with no label press or Retrain after it is not seen)")
     anomalies["human_label"] = labels
     return anomalies
 
