@@ -1,5 +1,6 @@
 """The split suite: every class in turn rare, one table and one plot."""
 
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -71,6 +72,8 @@ def test_suite_command_runs_the_chosen_splits_and_writes_table_summary_and_plot(
     assert set(table["split"]) == {"digit_rare_3"} and table["labels"].tolist() == [10, 20]
     assert "random" in (out / "summary.txt").read_text()
     assert (out / "suite.png").stat().st_size > 10_000
+    record = json.loads((out / "run.json").read_text())
+    assert len(record["commit"]) == 40 and record["dirty"] in (True, False)
     assert main(args) == 2
     assert "already holds results (suite.csv)" in capsys.readouterr().err
     assert main(["compare", "--splits", "digit_rare_3", "--data", "digits"]) == 2

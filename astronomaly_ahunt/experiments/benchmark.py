@@ -235,6 +235,33 @@ def summary_markdown(result):
     return "\n".join(lines)
 
 
+def code_version():
+    """The commit of the package's checkout and whether its tree had
+    uncommitted changes (None for both outside a git checkout)."""
+    import subprocess
+    here = Path(__file__).resolve().parent
+
+    def git(*args):
+        return subprocess.run(["git", "-C", str(here), *args], capture_output=True, text=True,
+                              timeout=30)
+    try:
+        head = git("rev-parse", "HEAD")
+        status = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    if head.returncode != 0:
+        return {"commit": None, "dirty": None}
+    return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
+
+
+def run_record():
+    """When, where and from which code a result was produced."""
+    return {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "machine": cpu_model(),
+            "cpus": os.cpu_count(), **code_version(),
+            "command": " ".join(["astronomaly-ahunt"] + sys.argv[1:])
+            if sys.argv and sys.argv[0].endswith("astronomaly-ahunt") else " ".join(sys.argv)}
+
+
 def environment(protocol, methods, seeds, hunter_params):
     """Machine, versions and settings a result was produced with."""
     versions = {}
@@ -243,13 +270,10 @@ def environment(protocol, methods, seeds, hunter_params):
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             continue
-    return {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "machine": cpu_model(),
-            "platform": platform.platform(), "cpus": os.cpu_count(),
+    return {**run_record(), "platform": platform.platform(),
             "python": platform.python_version(), "versions": versions,
             "protocol": json.loads(protocol.to_json()), "methods": list(methods),
-            "seeds": list(seeds), "hunter_params": hunter_params or {},
-            "command": " ".join(["astronomaly-ahunt"] + sys.argv[1:])
-            if sys.argv and sys.argv[0].endswith("astronomaly-ahunt") else " ".join(sys.argv)}
+            "seeds": list(seeds), "hunter_params": hunter_params or {}}
 
 
 def cpu_model():

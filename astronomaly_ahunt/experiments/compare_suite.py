@@ -9,6 +9,7 @@ that found the first rare object, and per method the splits won, the median
 total and the worst split.
 """
 
+import json
 import re
 from pathlib import Path
 
@@ -157,16 +158,26 @@ def plot_suite(table, path, title):
     return path
 
 
+def write_summary(table, out, suite):
+    """summary.txt and suite.png of ``table`` (rounds of a suite) in ``out``;
+    returns the summary's text."""
+    seeds = sorted(table["seed"].unique())
+    rounds, labels = int(table["round"].max()), int(table["labels"].max())
+    text = summary_text(table, suite, seeds)
+    (Path(out) / "summary.txt").write_text(text)
+    plot_suite(table, Path(out) / "suite.png",
+               f"suite {suite}, seeds {' '.join(map(str, seeds))}: {rounds} rounds, "
+               f"{labels} labels")
+    return text
+
+
 def compare_suite_command(args):
-    seeds = args.seeds
+    from .benchmark import run_record
     out = Path(args.output_dir)
-    table = run_suite(args.suite, args.methods, seeds, args.rounds, args.labels, out,
+    table = run_suite(args.suite, args.methods, args.seeds, args.rounds, args.labels, out,
                       args.data_dir, args.splits, args.interesting)
-    text = summary_text(table, args.suite, seeds)
-    (out / "summary.txt").write_text(text)
-    plot_suite(table, out / "suite.png",
-               f"suite {args.suite}, seeds {' '.join(map(str, seeds))}: {args.rounds} rounds "
-               f"of {args.labels} labels")
+    (out / "run.json").write_text(json.dumps(run_record(), indent=1) + "\n")
+    text = write_summary(table, out, args.suite)
     print("\n" + text + f"written: {out / 'suite.csv'}, {out / 'summary.txt'}, "
                         f"{out / 'suite.png'}")
     return 0

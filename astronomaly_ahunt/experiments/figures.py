@@ -35,7 +35,7 @@ COLOURS = {"ahunt": "black", "ahunt-tuned": "tab:blue", "ahunt-anomalous": "tab:
            "ahunt-paper": "darkgoldenrod", "static-al": "tab:red", "iforest-raw": "tab:brown",
            "iforest-static-latent": "tab:purple", "iforest-dynamic-latent": "tab:orange",
            "aadforest": "tab:pink", "pineforest": "tab:gray", "neighbourscore": "gold",
-           "static": "tab:red", "random": "0.6"}
+           "static": "tab:red", "random": "0.6", "ahunt-before": "tab:brown"}
 
 
 def write_figures(result, output_dir, latent_map="umap"):
