@@ -20,6 +20,8 @@ from .compare_data import SUITE_NAMES, Split
 from .datasets import FASHION_MNIST_CLASSES, FIRST_CLASSES
 
 DIGIT_CLASSES = tuple(str(d) for d in range(10))
+# the order methods are shown in: AHUNT first, then the peers, then the rest as they come
+SHOWN_FIRST = ("ahunt", "ahunt-before", "static", "aadforest", "random")
 
 
 def each_class_rare(dataset, classes, n_normal, size, prefix, crop=None):
@@ -112,20 +114,26 @@ def per_method(splits):
     return pd.DataFrame(rows).set_index("method")
 
 
+def methods_of(table):
+    """The table's methods, in the order they are shown."""
+    seen = list(dict.fromkeys(table["method"]))
+    return [m for m in SHOWN_FIRST if m in seen] + [m for m in seen if m not in SHOWN_FIRST]
+
+
 def summary_text(table, suite, seeds, n_rare=25):
     splits = per_split(table)
     wide = splits.pivot(index="split", columns="method", values="per_seed")
     totals = splits.pivot(index="split", columns="method", values="total")
     first = splits.pivot(index="split", columns="method", values="first_found")
     order = list(dict.fromkeys(table["split"]))
-    methods = list(dict.fromkeys(table["method"]))
+    methods = methods_of(table)
     labels = int(table["labels"].max())
     lines = [f"suite {suite}: seeds {' '.join(map(str, seeds))}; {n_rare} rare objects per "
              f"split, {labels} labels a run; found per seed (total; median label of the "
              f"first find, {labels + 1} = never)", ""]
     cells = pd.DataFrame({m: [f"{wide.loc[s, m]} ({totals.loc[s, m]}; {first.loc[s, m]:g})"
                               for s in order] for m in methods}, index=order)
-    lines += [cells.to_string(), "", per_method(splits).to_string(), ""]
+    lines += [cells.to_string(), "", per_method(splits).loc[methods].to_string(), ""]
     return "\n".join(lines)
 
 
@@ -136,7 +144,7 @@ def plot_suite(table, path, title):
     from .plots import plt
     splits = per_split(table)
     order = list(dict.fromkeys(table["split"]))
-    methods = list(dict.fromkeys(table["method"]))
+    methods = methods_of(table)
     n_seeds = table["seed"].nunique()
     height = 0.8 / len(methods)
     fig, ax = plt.subplots(figsize=(7.5, 0.5 + 0.45 * len(order) * max(1, len(methods) / 3)),
