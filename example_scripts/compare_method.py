@@ -10,6 +10,8 @@ AHUNT_COMPARE_DATA: digits, digits32, fmnist, first-compact, first-bent
 (default ahunt); AHUNT_COMPARE_CROP (FIRST only, as ``compare --crop``)
 zooms on the central PX before resizing; AHUNT_SEED (default 0) draws the
 data set and seeds the method, as ``compare --seeds`` does;
+AHUNT_COMPARE_SPLIT names a split of ``compare --suite`` instead (e.g.
+digit_rare_8: the 8s among the other digits), with its own data set;
 AHUNT_COMPARE_DATA_DIR is where the data sets are written (the same
 default as ``compare --data-dir``) and AHUNT_OUTPUT_DIR the method's
 folder, whose path must hold no '-'. The
@@ -21,9 +23,11 @@ import os
 from pathlib import Path
 
 from astronomaly_ahunt.experiments.compare_data import split_of, write_compare_data
+from astronomaly_ahunt.experiments.compare_suite import split_named
 from astronomaly_ahunt.experiments.peer_pipelines import PIPELINES, check_pipelines
 
-DATA = os.environ.get("AHUNT_COMPARE_DATA", "digits")
+SPLIT = os.environ.get("AHUNT_COMPARE_SPLIT")
+DATA = SPLIT or os.environ.get("AHUNT_COMPARE_DATA", "digits")
 METHOD = os.environ.get("AHUNT_COMPARE_METHOD", "ahunt")
 SEED = int(os.environ.get("AHUNT_SEED", 0))
 CROP = int(os.environ["AHUNT_COMPARE_CROP"]) if os.environ.get("AHUNT_COMPARE_CROP") else None
@@ -35,6 +39,6 @@ OUTPUT_DIR = os.environ.get("AHUNT_OUTPUT_DIR", str(HERE / SERVED))
 
 def run_pipeline():
     check_pipelines([METHOD])
-    split = split_of(DATA, crop=CROP)
+    split = split_named(SPLIT) if SPLIT else split_of(DATA, crop=CROP)
     data = write_compare_data(DATA_DIR, DATA, SEED, split)
     return PIPELINES[METHOD](str(data), OUTPUT_DIR, SEED, split.size)

@@ -59,6 +59,14 @@ def suite_splits(name, only=None):
     return {k: v for k, v in splits.items() if not only or k in only}
 
 
+def split_named(name):
+    """The split called ``name`` in any suite."""
+    for splits in SUITES.values():
+        if name in splits:
+            return splits[name]
+    raise ValueError(f"no suite has a split {name!r}; e.g. {', '.join(list(SUITES['digits'])[:3])}")
+
+
 def run_suite(name, methods, seeds, rounds, per_round, output_dir, data_dir, only=None,
               interesting=None, progress=None):
     """Every split of suite ``name``, every method and seed; returns the
