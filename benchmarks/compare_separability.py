@@ -16,6 +16,8 @@ better than this full-label reference for long: where the reference's top
 
     python benchmarks/compare_separability.py --data first-bent --crop 100 \\
         --output benchmarks/results/compare/separability
+    python benchmarks/compare_separability.py --split first_rare_fri --seeds 3 4 5 \\
+        --output benchmarks/results/compare/suite/separability
 """
 
 import argparse
@@ -28,6 +30,7 @@ import pandas as pd
 
 from astronomaly_ahunt.experiments.compare_data import (split_of, truth_path,
                                                         write_compare_data)
+from astronomaly_ahunt.experiments.compare_suite import split_named
 from astronomaly_ahunt.stages.cutout_store import to_model_input
 
 
@@ -66,7 +69,8 @@ def found_in_top(scores, interesting, k):
 def main():
     from sklearn.metrics import roc_auc_score
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", required=True, help="a compare data set (compare --data)")
+    parser.add_argument("--data", help="a compare data set (compare --data)")
+    parser.add_argument("--split", help="or a split of compare --suite (e.g. first_rare_fri)")
     parser.add_argument("--crop", type=int, help="FIRST only: the central PX before resizing")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--folds", type=int, default=5)
@@ -74,11 +78,14 @@ def main():
     parser.add_argument("--data-dir", default="compare-data")
     parser.add_argument("--output", default="separability")
     args = parser.parse_args()
-    split = split_of(args.data, crop=args.crop)
-    tag = args.data + (f"-crop{args.crop}" if args.crop else "")
+    if bool(args.data) == bool(args.split):
+        parser.error("give one of --data NAME or --split NAME")
+    split = split_named(args.split) if args.split else split_of(args.data, crop=args.crop)
+    name = args.split or args.data
+    tag = name + (f"-crop{args.crop}" if args.crop else "")
     rows = []
     for seed in args.seeds:
-        x, interesting = read_folder(write_compare_data(args.data_dir, args.data, seed, split))
+        x, interesting = read_folder(write_compare_data(args.data_dir, name, seed, split))
         scores = cross_validated_scores(x, interesting, seed, args.folds, args.epochs)
         rows.append({"data": tag, "seed": seed, "objects": len(x), "rare": int(interesting.sum()),
                      "auc": roc_auc_score(interesting, scores),
