@@ -40,6 +40,15 @@ def test_store_holds_model_input_in_chunks_and_is_reused_until_a_file_changes(fo
     assert "reusing the 50 stored cutouts" in capsys.readouterr().out
     assert np.array_equal(again.images[:], store.images[:])
 
+    # an index cut short by a kill is a cache: read again, with a warning naming it
+    state = tmp_path / "store" / "store.json"
+    state.write_text(state.read_text()[:20])
+    again = CutoutStore.build(dataset_of(folder, tmp_path), tmp_path / "store", chunk_size=16)
+    out = capsys.readouterr().out
+    assert f"the cutout store in {tmp_path / 'store'} cannot be read (JSONDecodeError" in out
+    assert "stored 50 cutouts" in out and np.array_equal(again.images[:], store.images[:])
+    assert [p.name for p in (tmp_path / "store").iterdir() if p.name.startswith(".")] == []
+
     changed = folder / f"{store.ids[5]}.png"
     original = changed.read_bytes()
     try:

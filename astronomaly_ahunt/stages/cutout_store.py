@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..engine.persistence import atomic_write_text
+
 STORE_DIR = "ahunt_cutouts"
 CHUNK_SIZE = 4096
 _STATE = "store.json"
@@ -150,8 +152,13 @@ class CutoutStore:
                         image_size=None if image_size is None else list(image_size))
         stamp = fingerprint(dataset, **settings)
         if stamp is not None and (directory / _STATE).exists():
-            store = cls(directory)
-            if store.fingerprint == stamp:
+            try:
+                store = cls(directory)
+            except (ValueError, KeyError, OSError) as err:  # a file cut by a kill, say
+                print(f"WARNING: the cutout store in {directory} cannot be read "
+                      f"({type(err).__name__}: {err}); its cutouts are read again")
+                store = None
+            if store is not None and store.fingerprint == stamp:
                 print(f"{name}: reusing the {len(store.ids)} stored cutouts in {directory}")
                 return store
         if directory.exists():
@@ -164,8 +171,8 @@ class CutoutStore:
         print(f"{name}: stored {len(ids)} cutouts in {seconds:.1f} s "
               f"({len(ids) / max(seconds, 1e-9):.0f}/s) in {directory}")
         np.save(directory / "ids.npy", np.asarray(ids, dtype=str))
-        # written last: a store interrupted before this line is read again
-        (directory / _STATE).write_text(json.dumps(
+        # written last, whole or not at all: a store interrupted before it is read again
+        atomic_write_text(directory / _STATE, json.dumps(
             {"fingerprint": stamp, "skipped": skipped, "with_nan": with_nan}))
         return cls(directory)
 
