@@ -61,7 +61,7 @@ def test_store_holds_model_input_in_chunks_and_is_reused_until_a_file_changes(fo
 
 
 def test_chunked_pass_matches_one_batch_and_restart_rescores_nothing(folder, tmp_path,
-                                                                      monkeypatch):
+                                                                      monkeypatch, capsys):
     from astronomaly_ahunt.engine.model import AhuntNet
     from astronomaly_ahunt.stages.feature_extraction import AhuntFeatures
     out = tmp_path / "out"
@@ -95,6 +95,14 @@ def test_chunked_pass_matches_one_batch_and_restart_rescores_nothing(folder, tmp
     assert initial.stat().st_mtime_ns == written  # the round-0 examples are not rewritten
 
     assert np.array_equal(restart().to_numpy(), latent)
+    # the saved pass is a cache: cut by a kill, it costs one pass, not the start
+    from astronomaly_ahunt.stages.session import PASS_FILE
+    saved_pass = session.directory / PASS_FILE
+    saved_pass.write_bytes(saved_pass.read_bytes()[:100])
+    rescored = AhuntFeatures(chunk_size=16, output_dir=str(out)).run_on_dataset(
+        dataset_of(folder, tmp_path))
+    assert np.allclose(rescored.to_numpy(), latent, atol=1e-5)
+    assert f"WARNING: {saved_pass} cannot be read (BadZipFile" in capsys.readouterr().out
 
     # pixel features: one pass over the store, kept beside it for a restart
     from astronomaly_ahunt.engine.questions import pixel_features

@@ -11,6 +11,7 @@ since then live in the frontend's ``ml_scores.csv``, which
 
 import json
 import os
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -198,11 +199,17 @@ class AhuntSession:
         if self.data_key is None or not path.exists() or \
                 not (self.directory / STATE_FILE).exists():
             return None
-        with np.load(path) as saved:
-            if saved["key"].tolist() != [self._saved_model_file(), self.data_key] or \
-                    len(saved["latent"]) != len(self.ids):
-                return None
-            return self._model_state(), saved["latent"], saved["proba"]
+        try:
+            with np.load(path) as saved:
+                if saved["key"].tolist() != [self._saved_model_file(), self.data_key] or \
+                        len(saved["latent"]) != len(self.ids):
+                    return None
+                return self._model_state(), saved["latent"], saved["proba"]
+        except (ValueError, KeyError, OSError, zipfile.BadZipFile) as err:
+            # a cache: a file cut by a kill costs one pass over the objects, not the start
+            print(f"WARNING: {path} cannot be read ({type(err).__name__}: {err}); every "
+                  f"object is scored again")
+            return None
 
     @staticmethod
     def saved_hunter(directory):
