@@ -258,8 +258,9 @@ def _add_compare_parser(commands):
                           f"rare among the others), a table and a plot over all of them")
     cmp.add_argument("--splits", nargs="+", metavar="SPLIT",
                      help="with --suite: only these of its splits (e.g. digit_rare_5)")
-    cmp.add_argument("--methods", nargs="+", default=list(METHODS), metavar="METHOD",
-                     help=f"with --data or --suite: any of {', '.join(METHODS)} (default: all)")
+    cmp.add_argument("--methods", nargs="+", metavar="METHOD",
+                     help=f"with --data or --suite: any of {', '.join(METHODS)} (default: all "
+                          f"whose packages are installed)")
     cmp.add_argument("--normal", nargs="+", metavar="CLASS",
                      help="with --data: normal classes instead of the data set's own")
     cmp.add_argument("--rare", metavar="CLASS", help="with --data: the rare class instead")
@@ -286,6 +287,16 @@ def _add_compare_parser(commands):
     cmp.set_defaults(run=compare_command)
 
 
+def _default_methods(args):
+    """With no --methods: every method whose package is installed, saying
+    which are skipped (after every check, so an error prints nothing else)."""
+    if args.methods is None:
+        from .experiments.peer_pipelines import available_methods
+        args.methods, skipped = available_methods()
+        for method, remedy in skipped:
+            print(f"compare: {method} skipped: it {remedy}")
+
+
 def compare_command(args):
     if args.suite:
         if args.data or args.scripts or args.truth:
@@ -293,6 +304,7 @@ def compare_command(args):
         args.seeds = args.seeds or [0, 1, 2, 3, 4, 5]
         args.output_dir = args.output_dir or f"ahunt_output/compare_suite_{args.suite}"
         _refuse_to_overwrite(args, "suite.csv")
+        _default_methods(args)
         from .experiments.compare_suite import compare_suite_command
         return compare_suite_command(args)
     if args.splits:
@@ -303,6 +315,7 @@ def compare_command(args):
             raise ValueError("give either --data NAME or SCRIPT... --truth CSV, not both")
         args.output_dir = args.output_dir or f"ahunt_output/compare_{args.data.replace('-', '_')}"
         _refuse_to_overwrite(args, "compare.csv")
+        _default_methods(args)
         from .experiments.compare_peers import compare_data_command
         return compare_data_command(args)
     if not args.scripts or not args.truth:

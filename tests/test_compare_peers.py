@@ -158,6 +158,25 @@ def test_compare_refuses_in_one_line_before_anything_runs(workdir, capsys, monke
     assert not (workdir / "data").exists() and not (workdir / "out").exists()
 
 
+def test_compare_with_no_method_named_runs_what_is_installed_and_says_what_it_skips(
+        workdir, capsys, monkeypatch):
+    from astronomaly_ahunt.experiments import compare_peers
+    monkeypatch.setitem(peer_pipelines.REQUIREMENTS, "static",
+                        (lambda: False, peer_pipelines.REQUIREMENTS["static"][1]))
+    ran = {}
+
+    def compare_methods(name, methods, *args, **kwargs):
+        ran["methods"] = methods
+        raise ValueError("stopped after the choice of methods")
+
+    monkeypatch.setattr(compare_peers, "compare_methods", compare_methods)
+    args = ["compare", "--data", "digits", "--output-dir", str(workdir / "out"),
+            "--data-dir", str(workdir / "data")]
+    assert main(args) == 2
+    assert ran["methods"] == ["ahunt", "aadforest", "random"]
+    assert "compare: static skipped: it needs Astronomaly" in capsys.readouterr().out
+
+
 def test_the_http_driver_finds_what_the_in_process_replay_finds(two_kinds, workdir, monkeypatch):
     pytest.importorskip("coniferest")
     import importlib.util

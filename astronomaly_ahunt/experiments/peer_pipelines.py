@@ -203,6 +203,14 @@ REQUIREMENTS = {
 }
 
 
+def available_methods():
+    """(every method whose package is installed, [(method, how to install it)]
+    for the others): what a comparison runs when no method is named."""
+    missing = [(m, REQUIREMENTS[m][1]) for m in PIPELINES
+               if m in REQUIREMENTS and not REQUIREMENTS[m][0]()]
+    return [m for m in PIPELINES if m not in dict(missing)], missing
+
+
 def check_pipelines(methods):
     """``methods`` validated before anything runs: a ``ValueError`` of one
     line names an unknown method or one whose package is missing."""
