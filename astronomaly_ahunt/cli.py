@@ -304,8 +304,9 @@ def compare_command(args):
         args.seeds = args.seeds or [0, 1, 2, 3, 4, 5]
         args.output_dir = args.output_dir or f"ahunt_output/compare_suite_{args.suite}"
         _refuse_to_overwrite(args, "suite.csv")
+        from .experiments.compare_suite import compare_suite_command, suite_splits
+        suite_splits(args.suite, args.splits)  # an unknown split fails before anything prints
         _default_methods(args)
-        from .experiments.compare_suite import compare_suite_command
         return compare_suite_command(args)
     if args.splits:
         raise ValueError("--splits chooses splits of a --suite")

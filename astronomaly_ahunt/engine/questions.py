@@ -80,12 +80,11 @@ def pixel_features(images, seed, chunk_size=4096):
     n = len(images)
 
     def flat(rows):
-        return np.asarray(images[rows], dtype=np.float32).reshape(
-            (rows.stop - rows.start) if isinstance(rows, slice) else len(rows), -1)
+        x = np.asarray(images[rows], dtype=np.float32)
+        return x.reshape(len(x), -1)
 
     chunks = [slice(start, min(start + chunk_size, n)) for start in range(0, n, chunk_size)]
-    first = flat(slice(0, min(1, n)))
-    if first.shape[1] <= PIXEL_DIMS:
+    if int(np.prod(images.shape[1:])) <= PIXEL_DIMS:
         return np.concatenate([flat(c) for c in chunks])
     from sklearn.decomposition import PCA
     sample = np.sort(np.random.default_rng(seed).choice(n, min(n, PIXEL_FIT_SAMPLE),

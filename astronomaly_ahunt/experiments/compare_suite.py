@@ -64,7 +64,8 @@ def split_named(name):
     for splits in SUITES.values():
         if name in splits:
             return splits[name]
-    raise ValueError(f"no suite has a split {name!r}; e.g. {', '.join(list(SUITES['digits'])[:3])}")
+    examples = ", ".join(list(SUITES["digits"])[:3])
+    raise ValueError(f"no suite has a split {name!r}; e.g. {examples}")
 
 
 def run_suite(name, methods, seeds, rounds, per_round, output_dir, data_dir, only=None,
