@@ -101,8 +101,7 @@ def _add_simulate_parser(commands):
                      help="the CNN's loss: softmax cross-entropy (the paper's), focal, or "
                           "IsoMax (distance to a prototype per class); default softmax")
     sim.add_argument("--preset", choices=sorted(HUNTER_PRESETS), default="default",
-                     help="'tuned': our question rule and a CNN suited to the image size; "
-                          "'paper': the paper's printed training settings "
+                     help="'paper': the paper's printed training settings "
                           "(see benchmarks/README.md)")
     sim.add_argument("--seed", type=int, default=0,
                      help="seed of the rounds drawn, the CNN and every random choice "
@@ -199,9 +198,7 @@ def _add_benchmark_parser(commands):
     bench.add_argument("--questions", type=_count, help="override n_q, questions per round")
     bench.add_argument("--preset", choices=sorted(HUNTER_PRESETS), default="default",
                        help="settings for every AHUNT method on top of its own: 'paper' is the "
-                            "paper's printed training (Adam 1e-5, 3 epochs a round), 'tuned' "
-                            "our question rule and a CNN suited to the image size (the "
-                            "ahunt-tuned method)")
+                            "paper's printed training (Adam 1e-5, 3 epochs a round)")
     bench.add_argument("--latent-map", choices=["umap", "pca"], default="umap",
                        help="2-d map of Fig. 1 (UMAP falls back to PCA without umap-learn)")
     _add_output_arguments(bench, "ahunt_benchmark")
@@ -302,7 +299,9 @@ def compare_command(args):
         if args.data or args.scripts or args.truth:
             raise ValueError("give one of --suite NAME, --data NAME or SCRIPT... --truth CSV")
         args.seeds = args.seeds or [0, 1, 2, 3, 4, 5]
-        args.output_dir = args.output_dir or f"ahunt_output/compare_suite_{args.suite}"
+        # no '-' in the folder: Astronomaly's log parser splits on it
+        folder = args.suite.replace("-", "_")
+        args.output_dir = args.output_dir or f"ahunt_output/compare_suite_{folder}"
         _refuse_to_overwrite(args, "suite.csv")
         from .experiments.compare_suite import compare_suite_command, suite_splits
         suite_splits(args.suite, args.splits)  # an unknown split fails before anything prints

@@ -170,7 +170,7 @@ def test_fits_cubes_keep_their_bands_as_channels_or_average_them(tmp_path):
     folder.mkdir()
     for name, cube in cubes.items():
         fits.PrimaryHDU(cube).writeto(folder / f"{name}.fits")  # NAXIS3 = 3 bands
-    dataset = image_folder(str(folder), str(tmp_path))
+    dataset = image_folder(str(folder), str(tmp_path), fits_stretch=None)  # the flux as it is
 
     bands = CutoutStore.build(dataset, tmp_path / "bands", greyscale=False)
     assert bands.images.shape == (5, 12, 10, 3)

@@ -38,7 +38,7 @@ class Hunter:
         probability of a class with examples; 'latent-forest' by an
         isolation forest fitted on the pool's latent features, so the
         reserve's questions go to objects isolated in AHUNT's own feature
-        space (see :data:`.presets.TUNED_SETTINGS`); 'explore' in turn by
+        space (the benchmark's ``ahunt-tuned``); 'explore' in turn by
         forests on the latent space and on the pixels that learn from every
         answer and by latent-space clusters nobody was asked about, tightest
         first (:func:`.questions.explore`, :data:`.presets.PAGE_SETTINGS`);

@@ -15,12 +15,12 @@ import json
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from .datasets import load_dataset
+from .datasets import FIRST_SIZE, load_dataset
 
 NOT_INTERESTING = 0
 METHODS = ("ahunt", "static", "aadforest", "random")
 # the suites of :mod:`.compare_suite`, named here for the command line's --help
-SUITE_NAMES = ("digits", "fmnist", "first")
+SUITE_NAMES = ("digits", "fmnist", "first", "first-fits")
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,10 @@ class Split:
         Start of every object id.
     crop : int, optional
         FIRST only: keep the central ``crop`` px before resizing.
+    fits : bool
+        FIRST only: write the cutouts as FITS files in linear flux with
+        noise, at the survey's own size (300 px, or ``crop``), as a user
+        holds them; the methods resize them to ``size``.
     """
 
     dataset: str
@@ -56,6 +60,7 @@ class Split:
     size: int
     prefix: str
     crop: int | None = None
+    fits: bool = False
 
     def with_overrides(self, **changes):
         """A copy with every change that is not None applied."""
@@ -101,12 +106,14 @@ def write_compare_data(root, name, seed, split=None):
     split = split or split_of(name)
     directory = data_folder(root, name, split, seed)
 
+    written = (split.crop or FIRST_SIZE) if split.fits else split.size
+
     def load():
-        return load_dataset(split.dataset, image_size=split.size, crop=split.crop)
+        return load_dataset(split.dataset, image_size=written, crop=split.crop)
 
     write_cutouts(directory, load, {c: NOT_INTERESTING for c in split.normal}, split.rare,
-                  split.n_rare, n_catalogue=0, seed=seed, size=split.size, prefix=split.prefix,
-                  n_normal=split.n_normal)
+                  split.n_rare, n_catalogue=0, seed=seed, size=written, prefix=split.prefix,
+                  n_normal=split.n_normal, fits=split.fits)
     return directory
 
 

@@ -24,10 +24,10 @@ DIGIT_CLASSES = tuple(str(d) for d in range(10))
 SHOWN_FIRST = ("ahunt", "ahunt-before", "static", "aadforest", "random")
 
 
-def each_class_rare(dataset, classes, n_normal, size, prefix, crop=None):
+def each_class_rare(dataset, classes, n_normal, size, prefix, crop=None, fits=False):
     """One split per class: that class rare (25 objects) among all the others."""
     return {f"{prefix}_rare_{slug(rare)}": Split(dataset, tuple(c for c in classes if c != rare),
-                                                 rare, n_normal, 25, size, prefix, crop)
+                                                 rare, n_normal, 25, size, prefix, crop, fits)
             for rare in classes}
 
 
@@ -38,11 +38,13 @@ def slug(name):
 
 
 # 60 of each normal class, as the digits split of the cold-start issue; FIRST
-# has 348-924 objects a class, 200 of each keeps a few hundred per split
+# has 348-924 objects a class, 200 of each keeps a few hundred per split;
+# first-fits holds the whole 300-px fields as FITS in linear flux with noise
 SUITES = {
     "digits": each_class_rare("digits", DIGIT_CLASSES, 60, 8, "digit"),
     "fmnist": each_class_rare("fashion-mnist", FASHION_MNIST_CLASSES, 60, 28, "fmnist"),
     "first": each_class_rare("first", FIRST_CLASSES, 200, 64, "first", crop=100),
+    "first-fits": each_class_rare("first", FIRST_CLASSES, 200, 64, "firstfits", fits=True),
 }
 assert tuple(SUITES) == SUITE_NAMES
 

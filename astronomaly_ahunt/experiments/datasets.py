@@ -22,6 +22,8 @@ FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
                          "Shirt", "Sneaker", "Bag", "Ankle boot")
 FIRST_CLASSES = ("FRI", "FRII", "Compact", "Bent")
+# the side of the published FIRST cutouts, in pixels
+FIRST_SIZE = 300
 GALAXY10_CLASSES = ("Disturbed", "Merging", "Round Smooth", "In-between Round Smooth",
                     "Cigar Shaped Smooth", "Barred Spiral", "Unbarred Tight Spiral",
                     "Unbarred Loose Spiral", "Edge-on without Bulge", "Edge-on with Bulge")

@@ -33,15 +33,16 @@ DISPLAY_SIZE = 128
 
 
 def pixel_features(dataset, image_size=None):
-    """Every cutout of ``dataset`` as grey pixels in [0, 1], resized to
-    ``image_size`` px and flattened: one row per object id."""
+    """Every cutout of ``dataset`` as grey pixels over 255 (a constant scale,
+    so that a faint cutout stays faint), resized to ``image_size`` px by area
+    averaging and flattened, NaN as 0: one row per object id."""
     rows = []
     for idx in dataset.index:
         x = np.asarray(dataset.get_sample(idx), dtype=np.float32) / 255.0
         x = x[..., :3].mean(axis=-1) if x.ndim == 3 else x
         if image_size is not None:
             x = resize(x[np.newaxis], image_size)[0]
-        rows.append(x.ravel())
+        rows.append(np.nan_to_num(x).ravel())
     x = np.stack(rows)
     return pd.DataFrame(x, index=pd.Index(dataset.index, dtype=str),
                         columns=[f"pixel_{i}" for i in range(x.shape[1])])

@@ -11,6 +11,7 @@ restart with an unchanged Dataset opens the store instead of reading again.
 Memory is bounded by a chunk, not by the number of objects.
 """
 
+import functools
 import hashlib
 import json
 import os
@@ -36,7 +37,8 @@ def to_model_input(sample, greyscale=True, image_size=None):
     cutout whose first axis is shorter than both others is taken for one,
     and its bands become channels, averaged into one when ``greyscale``.
     RGB(A) becomes one grey channel when ``greyscale`` (a PNG read by
-    Astronomaly is RGB even when grey); ``image_size`` (h, w) resizes.
+    Astronomaly is RGB even when grey); ``image_size`` (h, w) resizes
+    (antialiased, so every input pixel counts).
     NaNs are left for the caller to report.
     """
     x = np.asarray(sample, dtype=np.float32)
@@ -54,7 +56,9 @@ def to_model_input(sample, greyscale=True, image_size=None):
         x = ((x[..., 0] + x[..., 1] + x[..., 2]) / 3)[..., np.newaxis]
     if image_size is not None and tuple(x.shape[:2]) != tuple(image_size):
         import tensorflow as tf
-        x = tf.image.resize(x, image_size).numpy()
+        # antialiased: plain bilinear shrinking samples a few input pixels
+        # per output pixel, and a compact source between them vanishes
+        x = tf.image.resize(x, image_size, antialias=True).numpy()
     low, high = x.min(), x.max()
     if np.isnan(low) or np.isnan(high):
         low, high = np.nanmin(x), np.nanmax(x)
@@ -74,13 +78,21 @@ def fingerprint(dataset, **settings):
     if callable(transforms):
         transforms = [transforms]
     described = [type(dataset).__name__, sorted(settings.items()),
-                 [getattr(f, "__qualname__", repr(f)) for f in transforms]]
+                 [_described(f) for f in transforms]]
     digest.update(json.dumps(described, default=str).encode())
     digest.update("\0".join(np.asarray(dataset.index).astype(str)).encode())
     digest.update("\0".join(map(str, files)).encode())
     stats = [os.stat(f) for f in files]
     digest.update(np.array([(s.st_size, s.st_mtime_ns) for s in stats], np.int64).tobytes())
     return digest.hexdigest()
+
+
+def _described(function):
+    """A transform function by name (and, for a ``functools.partial``, its
+    arguments): the same in every process, unlike its repr's address."""
+    if isinstance(function, functools.partial):
+        return [_described(function.func), list(function.args), sorted(function.keywords.items())]
+    return getattr(function, "__qualname__", repr(function))
 
 
 class StoredImages:

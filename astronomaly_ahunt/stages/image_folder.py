@@ -1,7 +1,7 @@
 """A folder of image cutouts as a Dataset: Astronomaly's
 ``ImageThumbnailsDataset`` when it is installed, else a small reader of ours
-with the same ids (file names without extension), ``metadata`` and samples
-(RGB arrays for png/jpg, as OpenCV reads them)."""
+with the same ids (file names without extension), ``metadata``, samples
+(RGB arrays for png/jpg, as OpenCV reads them) and transform functions."""
 
 import io
 import os
@@ -10,9 +10,16 @@ import numpy as np
 import pandas as pd
 
 from .astronomaly_compat import ASTRONOMALY_INSTALLED, FallbackDataset
+from .stretch import sky_stretch
 
 IMAGE_TYPES = ("png", "jpg", "jpeg", "bmp", "tif", "tiff")
 FITS_TYPES = ("fits", "fit", "fts")
+
+
+def _apply(functions, x):
+    for function in functions or ():
+        x = function(x)
+    return x
 
 
 class ImageFolderDataset(FallbackDataset):
@@ -24,19 +31,29 @@ class ImageFolderDataset(FallbackDataset):
     output_dir : str
     display_image_size : int, optional
         Side in pixels of the PNG shown on the page.
+    transform_function : list of callables, optional
+        Applied in turn to every sample (2-d array in, 2-d array out), as
+        Astronomaly's datasets do.
+    display_transform_function : list of callables, optional
+        Applied to what the page shows; default ``transform_function``.
     """
 
-    def __init__(self, display_image_size=None, **kwargs):
-        super().__init__(display_image_size=display_image_size, **kwargs)
+    def __init__(self, display_image_size=None, transform_function=None,
+                 display_transform_function=None, **kwargs):
+        super().__init__(display_image_size=display_image_size,
+                         transform_function=transform_function,
+                         display_transform_function=display_transform_function, **kwargs)
         self.data_type = "image"
         self.display_image_size = display_image_size
+        self.transform_function = transform_function
+        self.display_transform_function = display_transform_function or transform_function
         known = IMAGE_TYPES + FITS_TYPES
         files = [f for f in self.files if f.rsplit(".", 1)[-1].lower() in known]
         ids = [os.path.basename(f).rsplit(".", 1)[0] for f in files]
         self.metadata = pd.DataFrame({"filename": files}, index=ids)
         self.index = self.metadata.index.values
 
-    def get_sample(self, idx):
+    def _read(self, idx):
         filename = self.metadata.loc[idx, "filename"]
         if filename.rsplit(".", 1)[-1].lower() in FITS_TYPES:
             from astropy.io import fits
@@ -45,9 +62,12 @@ class ImageFolderDataset(FallbackDataset):
         with Image.open(filename) as image:
             return np.asarray(image.convert("RGB"))
 
+    def get_sample(self, idx):
+        return _apply(self.transform_function, self._read(idx))
+
     def get_display_data(self, idx):
         from PIL import Image
-        x = np.asarray(self.get_sample(idx), dtype=float)
+        x = np.asarray(_apply(self.display_transform_function, self._read(idx)), dtype=float)
         low, high = np.nanmin(x), np.nanmax(x)
         x = np.nan_to_num((x - low) / (high - low) if high > low else x * 0) * 255
         image = Image.fromarray(x.astype(np.uint8).squeeze())
@@ -59,19 +79,27 @@ class ImageFolderDataset(FallbackDataset):
         return out
 
 
-def image_folder(directory, output_dir, display_image_size=None, **kwargs):
+def image_folder(directory, output_dir, display_image_size=None, fits_stretch=sky_stretch,
+                 **kwargs):
     """The folder as Astronomaly's ``ImageThumbnailsDataset`` when installed,
     else as an :class:`ImageFolderDataset`.
 
-    Astronomaly reads FITS only when told (``fits_format=True``): a folder
-    holding FITS cutouts tells it, unless the caller says otherwise.
+    A folder of FITS cutouts is read as FITS (Astronomaly reads FITS only
+    when told: ``fits_format=True``) and, unless the caller passes its own
+    ``transform_function``, through ``fits_stretch`` (default
+    :func:`.stretch.sky_stretch`: background and noise clipped, asinh above)
+    for the CNN and the page alike; ``fits_stretch=None`` keeps the linear
+    flux. Other keyword arguments go to the dataset.
     """
+    fits_folder = any(name.rsplit(".", 1)[-1].lower() in FITS_TYPES
+                      for name in os.listdir(directory))
+    if fits_folder and fits_stretch is not None and "transform_function" not in kwargs:
+        kwargs["transform_function"] = [fits_stretch]
     if ASTRONOMALY_INSTALLED:
-        if "fits_format" not in kwargs:
-            kwargs["fits_format"] = any(name.rsplit(".", 1)[-1].lower() in FITS_TYPES
-                                        for name in os.listdir(directory))
+        kwargs.setdefault("fits_format", fits_folder)
         from astronomaly.data_management.image_reader import ImageThumbnailsDataset
         return ImageThumbnailsDataset(directory=directory, output_dir=output_dir,
                                       display_image_size=display_image_size, **kwargs)
+    kwargs.pop("fits_format", None)
     return ImageFolderDataset(directory=directory, output_dir=output_dir,
                               display_image_size=display_image_size, **kwargs)
