@@ -39,30 +39,27 @@ SCORING = [("pool", 1024), ("pool", 4096), ("stride", 1024), ("stride", 4096)]
 
 
 def load_model_module():
-    """``astronomaly_ahunt/engine/model.py``, loaded from its file.
+    """``astronomaly_ahunt.engine.model``, imported through the package.
 
-    From the file rather than through the package so that the package's
-    ``__init__`` (stages, Astronomaly, pandas, scikit-learn) is not needed.
+    The package's ``__init__`` loads nothing until a public name is used, so
+    this needs neither Astronomaly nor pandas. ``model.py`` takes TensorFlow
+    from ``engine/quiet_tensorflow.py`` but uses it only inside ``AhuntNet``
+    (tf.function, TensorSpec); ``build_backbone`` and ``build_head`` are
+    plain Keras. Where TensorFlow is not installed (the GPU machine runs
+    Keras on JAX), a stand-in for that module gives Keras and an empty ``tf``.
     """
+    sys.path.insert(0, str(REPO))
+    quiet = "astronomaly_ahunt.engine.quiet_tensorflow"
     stub = importlib.util.find_spec("tensorflow") is None
     if stub:
-        # model.py does `import tensorflow as tf` at the top, but uses tf only
-        # inside AhuntNet (tf.function, TensorSpec); build_backbone and
-        # build_head are plain Keras. An empty stand-in lets them load where
-        # TensorFlow is not installed (the GPU machine runs Keras on JAX).
-        sys.modules["tensorflow"] = types.ModuleType("tensorflow")
         os.environ.setdefault("KERAS_BACKEND", "jax")
-    spec = importlib.util.spec_from_file_location(
-        "ahunt_engine_model", REPO / "astronomaly_ahunt" / "engine" / "model.py")
-    module = importlib.util.module_from_spec(spec)
+        import keras
+        sys.modules[quiet] = types.SimpleNamespace(keras=keras, tf=types.ModuleType("tf"))
     try:
-        spec.loader.exec_module(module)
+        return importlib.import_module("astronomaly_ahunt.engine.model")
     finally:
         if stub:
-            # gone again, or Keras would take the stand-in for TensorFlow
-            # (keras.utils.set_random_seed calls tf.random.set_seed if it can)
-            del sys.modules["tensorflow"]
-    return module
+            del sys.modules[quiet]
 
 
 def machine():

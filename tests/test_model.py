@@ -39,8 +39,17 @@ def test_paper_depth_by_image_size(size, n_conv):
 
 
 def test_save_and_load_give_the_same_outputs(tmp_path):
-    x = np.random.default_rng(1).random((10, 8, 8, 1), dtype=np.float32)
+    rng = np.random.default_rng(1)
+    x = rng.random((10, 8, 8, 1), dtype=np.float32)
     net = AhuntNet.create((8, 8, 1), 3, loss="isomax", seed=0)
+    # trained, so that the prototypes differ: an untrained IsoMax head gives
+    # 1/3 to every class whatever its weights
+    net.train(x, np.arange(10) % 3, epochs=3, batch_size=4, rng=rng)
+    latent, proba = net.predict(x)
+    assert proba.std(axis=1).max() > 1e-3
     net.save(tmp_path / "m.keras")
     again = AhuntNet.load(tmp_path / "m.keras", "isomax", 1e-3)
-    np.testing.assert_allclose(again.predict(x)[1], net.predict(x)[1], rtol=1e-6)
+    other = AhuntNet.create((8, 8, 1), 3, loss="isomax", seed=1)
+    assert np.abs(other.predict(x)[0] - latent).max() > 1e-3  # other weights, other outputs
+    np.testing.assert_allclose(again.predict(x)[0], latent, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(again.predict(x)[1], proba, rtol=1e-5, atol=1e-6)

@@ -13,6 +13,7 @@ stage and a notebook drive the same engine the same way::
     ranking = np.argsort(-hunter.score(x_all))
 """
 
+import inspect
 import numpy as np
 
 from .augmentation import PRESETS, balance
@@ -117,6 +118,12 @@ class Hunter:
         self.interest = interest
         self.reserve = reserve
         self.random_state = random_state
+
+    def get_params(self):
+        """The constructor's parameters as set, as scikit-learn's estimators
+        give them."""
+        names = inspect.signature(type(self).__init__).parameters
+        return {name: getattr(self, name) for name in names if name != "self"}
 
     # -- round 0 -----------------------------------------------------------
     def fit_initial(self, x, y, ids=None, unlabelled=None):

@@ -19,9 +19,9 @@ from .model import AhuntNet
 from .taxonomy import Taxonomy
 
 STATE_FILE = "hunter.json"
-_PARAMS = ("strategy", "loss", "learning_rate", "epochs", "initial_epochs", "pretrain_epochs",
-           "batch_size",
-           "latent_dim", "n_conv", "downsample", "max_per_class", "reserve", "reserve_strategy")
+# saved apart (the augmentation as its numbers, the interest in the
+# taxonomy) or given by whoever resumes the session (the seed)
+_NOT_IN_PARAMS = ("augmentation", "interest", "random_state")
 
 
 def save_hunter(hunter, directory):
@@ -61,7 +61,7 @@ def _save_initial(hunter, directory):
 def _params_for_json(hunter):
     if not isinstance(hunter.strategy, str):
         raise TypeError("a Hunter with a custom strategy function cannot be saved")
-    params = {k: getattr(hunter, k) for k in _PARAMS}
+    params = {k: v for k, v in hunter.get_params().items() if k not in _NOT_IN_PARAMS}
     aug = hunter.augmentation_
     params["augmentation"] = [aug.rotation, aug.shift, aug.zoom, aug.fill_mode]
     return params

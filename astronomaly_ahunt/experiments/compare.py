@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..stages.frontend_replay import FrontendReplay
+from ..stages.label_mapping import INTERESTING_FROM
 
 SEED_ENV, OUTPUT_ENV = "AHUNT_SEED", "AHUNT_OUTPUT_DIR"
 
@@ -94,8 +95,8 @@ def replay(run_pipeline, truth_path, rounds, per_round, interesting):
     return records
 
 
-def compare(scripts, truth_path, rounds=5, per_round=10, seeds=(0,), interesting=3,
-            output_dir="ahunt_output/compare", progress=print):
+def compare(scripts, truth_path, rounds=5, per_round=10, seeds=(0,),
+            interesting=INTERESTING_FROM, output_dir="ahunt_output/compare", progress=print):
     """Run every script for every seed; returns a DataFrame of rounds.
 
     ``truth_path`` is a csv of (id, label 0-5); ``{seed}`` in it is

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..stages.label_mapping import INTERESTING_FROM
 from .baselines import astronomaly_quiet
 from .compare import checked_output_dir, fresh_folder, progress_line, replay, write_results
 from .compare_data import data_folder, split_of, truth_path, write_compare_data
-from .peer_pipelines import ANOMALY_FROM, PIPELINES, check_pipelines
+from .peer_pipelines import PIPELINES, check_pipelines
 
 
 def compare_methods(name, methods, seeds=(0, 1, 2, 3, 4), rounds=5, per_round=20,
                     output_dir="ahunt_output/compare", data_dir="ahunt_output/compare_data",
-                    split=None, interesting=ANOMALY_FROM, progress=None):
+                    split=None, interesting=INTERESTING_FROM, progress=None):
     """Every method on data set ``name`` (its preset split, or ``split``) for
     every seed; returns a DataFrame with one row per method, seed and round.
 

@@ -77,7 +77,8 @@ def run_suite(name, methods, seeds, rounds, per_round, output_dir, data_dir, onl
     appended to ``<output_dir>/suite.csv`` as soon as they are done."""
     from .compare import checked_output_dir
     from .compare_peers import compare_methods
-    from .peer_pipelines import ANOMALY_FROM, check_pipelines
+    from ..stages.label_mapping import INTERESTING_FROM
+    from .peer_pipelines import check_pipelines
     methods = check_pipelines(methods)
     splits = suite_splits(name, only)
     output_dir = checked_output_dir(output_dir)
@@ -85,7 +86,7 @@ def run_suite(name, methods, seeds, rounds, per_round, output_dir, data_dir, onl
     for split_name, split in splits.items():
         table = compare_methods(split_name, methods, seeds, rounds, per_round,
                                 output_dir / "runs" / split_name, data_dir, split,
-                                interesting or ANOMALY_FROM, progress)
+                                interesting or INTERESTING_FROM, progress)
         tables.append(table.rename(columns={"data": "split"}))
         pd.concat(tables).to_csv(output_dir / "suite.csv", index=False)
     return pd.concat(tables, ignore_index=True)

@@ -21,14 +21,12 @@ import pandas as pd
 from .compare_data import METHODS
 from .datasets import resize
 from .methods import astronomaly_available, coniferest_available
+from ..stages.anomaly_detection import MAX_SCORE
 from ..stages.astronomaly_compat import AhuntStage
 from ..stages.image_folder import image_folder
-from ..stages.label_mapping import UNLABELLED
+from ..stages.label_mapping import INTERESTING_FROM, UNLABELLED
 from ..stages.session import with_saved_labels
 
-MAX_SCORE = 5.0
-# labels >= this are what the user is hunting: the top half of the page's 0-5 buttons
-ANOMALY_FROM = 3
 DISPLAY_SIZE = 128
 
 
@@ -80,11 +78,11 @@ class _AsksTopUnlabelled(AhuntStage):
 
 def aad_scores(x, human_labels, n_trees, seed):
     """coniferest's AADForest fitted on ``x`` with every label given so far
-    (``>= ANOMALY_FROM`` an anomaly, other labels normal, -1 unknown);
+    (``>= INTERESTING_FROM`` an anomaly, other labels normal, -1 unknown);
     returns its anomaly score on 0-5, higher = more anomalous."""
     from coniferest.aadforest import AADForest
     from coniferest.label import Label
-    labels = np.where(human_labels >= ANOMALY_FROM, int(Label.ANOMALY), int(Label.REGULAR))
+    labels = np.where(human_labels >= INTERESTING_FROM, int(Label.ANOMALY), int(Label.REGULAR))
     labels[human_labels == UNLABELLED] = int(Label.UNKNOWN)
     forest = AADForest(n_trees=n_trees, n_subsamples=min(256, len(x)), random_seed=seed,
                        n_jobs=1).fit(x, labels)

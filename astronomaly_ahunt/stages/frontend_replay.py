@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-UNLABELLED = -1
+from .label_mapping import ML_SCORES, UNLABELLED
 
 
 class FrontendReplay:
@@ -34,8 +34,8 @@ class FrontendReplay:
             scores["human_label"] = [UNLABELLED] * len(scores)
         scores.loc[idx, "human_label"] = float(label)
         stored = scores.astype({"human_label": "int"})
-        self.active_learning.save(stored, os.path.join(self.active_learning.output_dir,
-                                                       "ml_scores.csv"), file_format="csv")
+        path = os.path.join(self.active_learning.output_dir, ML_SCORES)
+        self.active_learning.save(stored, path, file_format="csv")
 
     def retrain(self):
         """``/retrain``: run the stage, copy every column it returns, re-sort.

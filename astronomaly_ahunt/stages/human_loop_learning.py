@@ -27,7 +27,8 @@ import pandas as pd
 from .anomaly_detection import page_scores
 from .astronomaly_compat import AhuntStage
 from .label_mapping import LABEL_VALUES, UNLABELLED
-from .session import ML_SCORES, AhuntSession
+from .label_mapping import ML_SCORES
+from .session import AhuntSession
 from .visualisation import latent_projection
 
 

@@ -19,12 +19,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..engine.taxonomy import FixedInterest
+from ..engine.taxonomy import ANOMALY, NORMAL, FixedInterest
 
 UNLABELLED = -1
 NOT_INTERESTING = "normal"
 LABEL_VALUES = tuple(range(6))
-NORMAL, ANOMALY = "normal", "anomaly"
+# the page's buttons from this one up mean "interesting": the top half of 0-5
+INTERESTING_FROM = 3
+# where Astronomaly's server writes the page's scores and labels
+ML_SCORES = "ml_scores.csv"
 
 
 @dataclass(frozen=True)
@@ -127,5 +130,6 @@ class LabelMapping:
 
 
 _DEFAULT = {0: LabelClass(NOT_INTERESTING, NORMAL, 0.0)}
-_DEFAULT.update({v: LabelClass(f"label_{v}", NORMAL, 0.0) for v in (1, 2)})
-_DEFAULT.update({v: LabelClass(f"label_{v}", ANOMALY, float(v - 2)) for v in (3, 4, 5)})
+_DEFAULT.update({v: LabelClass(f"label_{v}", NORMAL, 0.0) for v in range(1, INTERESTING_FROM)})
+_DEFAULT.update({v: LabelClass(f"label_{v}", ANOMALY, float(v - INTERESTING_FROM + 1))
+                 for v in LABEL_VALUES[INTERESTING_FROM:]})

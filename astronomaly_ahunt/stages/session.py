@@ -22,10 +22,9 @@ from ..engine.hunter import Hunter
 from ..engine.persistence import STATE_FILE, atomic_write
 from ..engine.questions import pixel_features
 from .cutout_store import CHUNK_SIZE, StoredImages
-from .label_mapping import LABEL_VALUES, NOT_INTERESTING, UNLABELLED
+from .label_mapping import LABEL_VALUES, ML_SCORES, NOT_INTERESTING, UNLABELLED
 
 SESSION_DIR = "ahunt_session"
-ML_SCORES = "ml_scores.csv"
 PASS_FILE = "latest_pass.npz"
 # chunks of the store the pseudo-normals are drawn from each round (8 x 4,096 objects)
 DRAW_CHUNKS = 8
@@ -214,7 +213,7 @@ class AhuntSession:
     @staticmethod
     def saved_hunter(directory):
         """The Hunter saved in ``directory``, or None when there is none yet."""
-        if not (Path(directory) / "hunter.json").exists():
+        if not (Path(directory) / STATE_FILE).exists():
             return None
         return Hunter.load(directory)
 
