@@ -56,8 +56,10 @@ def test_real_controller_labels_retrains_and_resumes(workdir):
     asked = controller.anomaly_scores.index[:10].tolist()
     for obj in asked:
         controller.set_human_label(obj, float(truth[obj]))
-    csv = pd.read_csv(workdir / "out" / "ml_scores.csv", index_col=0)
-    assert (csv.loc[asked, "human_label"] == truth[asked]).all()
+    # each press is on disk before it is answered: in the label journal
+    from astronomaly_ahunt.stages.label_journal import journal_path, read_journal
+    pressed = read_journal(journal_path(str(workdir / "out")))
+    assert (pressed[asked] == truth[asked]).all() and len(pressed) == len(asked)
 
     answer = controller.run_active_learning()
     assert answer == {"status": "success", "column_to_sort_by": "acquisition",

@@ -232,7 +232,9 @@ except ImportError:
 
 
 TMP_SUFFIX = ".tmp"
-_SAVE_LOCK = threading.Lock()
+# re-entrant: the Retrain stage holds it across writing ml_scores.csv and
+# emptying the label journal, and saves inside
+SAVE_LOCK = threading.RLock()
 
 
 class AhuntStage(PipelineStage):
@@ -264,7 +266,7 @@ class AhuntStage(PipelineStage):
         # each through a temporary file of its own, so two presses can
         # neither rename each other's file away nor interleave their lines
         tmp = os.path.join(head, f".{name}.{os.getpid()}.{uuid.uuid4().hex}{TMP_SUFFIX}{suffix}")
-        with _SAVE_LOCK:
+        with SAVE_LOCK:
             try:
                 super().save(output, tmp, file_format)
                 if os.path.exists(tmp):  # nothing is written when save_output is off

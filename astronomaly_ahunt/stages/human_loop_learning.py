@@ -6,7 +6,9 @@ Astronomaly's frontend calls, on Retrain::
     output = active_learning.run(frame)      # every column copied to anomaly_scores
     # then sorts by active_learning.column_to_sort_by
 
-and on every label ``active_learning.save(anomaly_scores, .../ml_scores.csv)``.
+and on every label ``active_learning.save(anomaly_scores, .../ml_scores.csv)``,
+which appends the labels that changed to the label journal
+(:mod:`.label_journal`) instead of rewriting every object.
 
 :class:`AhuntActiveLearning` checks every label and id first, takes back
 labels set back to -1 (Delete Labels), tells the engine the labelled
@@ -25,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from .anomaly_detection import page_scores
-from .astronomaly_compat import AhuntStage
-from .label_mapping import LABEL_VALUES, UNLABELLED
-from .label_mapping import ML_SCORES
+from .astronomaly_compat import SAVE_LOCK, AhuntStage
+from .label_journal import append_labels, clear_journal, journal_path
+from .label_mapping import LABEL_VALUES, ML_SCORES, UNLABELLED
 from .session import AhuntSession
 from .visualisation import latent_projection
 
@@ -69,13 +71,42 @@ class AhuntActiveLearning(AhuntStage):
         self.column_to_sort_by = column_to_sort_by
         self.show_unlabelled_first = show_unlabelled_first
         self.random_state = random_state
+        # the labels as last recorded (ml_scores.csv and the journal), a
+        # copy: the page's frame is changed in place by every press
+        self._recorded = None if anomaly_scores is None or \
+            "human_label" not in anomaly_scores.columns else \
+            anomaly_scores["human_label"].astype(int).copy()
 
     def save(self, output, filename, file_format=""):
-        """Astronomaly's save; the page's ``ml_scores.csv`` is checked first:
-        a label that is not -1 or 0-5, or on an unknown id, is refused."""
+        """Astronomaly's save. The page's ``ml_scores.csv`` is checked first
+        (a label that is not -1 or 0-5, or on an unknown id, is refused), and
+        only its changed labels are recorded, in the label journal."""
         if os.path.basename(filename) == ML_SCORES and "human_label" in output.columns:
-            output = self._refuse_bad_labels(output)
+            # the frame is the page's own, read under the lock: a copy taken
+            # before another press was recorded would take that press back
+            with SAVE_LOCK:
+                self._record_presses(self._refuse_bad_labels(output))
+            return
         super().save(output, filename, file_format)
+
+    def _record_presses(self, frame):
+        """Append to the journal every label of ``frame`` that differs from
+        the recorded one: O(objects) in memory, O(changes) on disk."""
+        values = frame["human_label"].to_numpy().astype(int)
+        with SAVE_LOCK:
+            if self._recorded is None:
+                self._recorded = pd.Series(UNLABELLED, index=self.session.ids, dtype=int)
+                given = self.session.labels_as_values()
+                self._recorded[given.index] = given
+            recorded = self._recorded
+            # the same order unless the page re-sorted its frame
+            ids = frame.index if frame.index.equals(recorded.index) else frame.index.astype(str)
+            before = recorded.to_numpy() if ids is frame.index else \
+                recorded.reindex(ids, fill_value=UNLABELLED).to_numpy()
+            changed = values != before
+            changed = pd.Series(values[changed], index=ids[changed])
+            append_labels(journal_path(self.output_dir), changed)
+            self._recorded[changed.index] = changed.to_numpy()
 
     def _refuse_bad_labels(self, frame):
         """``frame`` without labels the session cannot take; they are also
@@ -98,7 +129,7 @@ class AhuntActiveLearning(AhuntStage):
             page.loc[frame.index[bad], "human_label"] = UNLABELLED
         frame = frame[~unknown].copy()
         frame.loc[bad[~unknown], "human_label"] = UNLABELLED
-        super().save(frame, os.path.join(self.output_dir, ML_SCORES), "csv")
+        self._record_presses(frame)
         problems = [f"{i}: label {frame_label}" for i, frame_label in
                     zip(labels.index[bad], labels[bad])]
         problems += [f"{i}: not an object of this data set" for i in labels.index[unknown]]
@@ -169,11 +200,16 @@ class AhuntActiveLearning(AhuntStage):
         return len(taken_back), int(changed.sum())
 
     def _save_page_labels(self, labels):
-        """``ml_scores.csv`` as the page's labels now stand: Delete Labels
-        changes them in memory only, and a restart must not bring them back."""
+        """``ml_scores.csv`` written whole as the page's labels now stand
+        (Delete Labels changes them in memory only, and a restart must not
+        bring them back), and the journal emptied, in one step for presses."""
         frame = self.anomaly_scores if self.anomaly_scores is not None else labels.to_frame()
         frame = frame.astype({"human_label": int})
-        self.save(frame, os.path.join(self.output_dir, ML_SCORES), "csv")
+        with SAVE_LOCK:
+            super().save(frame, os.path.join(self.output_dir, ML_SCORES), "csv")
+            clear_journal(journal_path(self.output_dir))
+            self._recorded = frame["human_label"].copy()
+            self._recorded.index = self._recorded.index.astype(str)
 
     def _update_in_place(self, latent):
         ids = self.session.ids

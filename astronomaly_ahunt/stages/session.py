@@ -22,6 +22,7 @@ from ..engine.hunter import Hunter
 from ..engine.persistence import STATE_FILE, atomic_write
 from ..engine.questions import pixel_features
 from .cutout_store import CHUNK_SIZE, StoredImages
+from .label_journal import journal_path, read_journal
 from .label_mapping import LABEL_VALUES, ML_SCORES, NOT_INTERESTING, UNLABELLED
 
 SESSION_DIR = "ahunt_session"
@@ -228,18 +229,25 @@ def with_saved_labels(anomalies, output_dir, session=None):
     """``anomalies`` with a ``human_label`` column restored after a restart.
 
     The labels are exactly those of ``<output_dir>/ml_scores.csv``, which
-    the page rewrites on every label and the Retrain stage on every Retrain
-    (a label taken back stays taken back). Labels that are not -1 or 0-5,
-    or that name objects not in ``anomalies``, are skipped with a warning.
-    Only when that file is missing or unreadable do the session's own
-    labels (as of its last Retrain) stand in. Unlabelled objects get -1, so
-    the page's Retrain never meets a missing column.
+    the Retrain stage writes whole at every Retrain (a label taken back
+    stays taken back), followed by the label journal's presses since
+    (:mod:`.label_journal`). Labels that are not -1 or 0-5, or that name
+    objects not in ``anomalies``, are skipped with a warning. Only when that
+    file is missing, unreadable or cut short (it lacks its last newline, or
+    holds fewer objects than the session) do the session's own labels (as of
+    its last Retrain, when that file was written) stand in. Unlabelled
+    objects get -1, so the page's Retrain never meets a missing column.
     """
     anomalies = anomalies.copy()
     labels = pd.Series(UNLABELLED, index=anomalies.index, dtype=int)
-    given = _read_page_labels(os.path.join(output_dir, ML_SCORES))
+    given = _read_page_labels(os.path.join(output_dir, ML_SCORES),
+                              None if session is None else len(session.ids))
     if given is None and session is not None:
         given = session.labels_as_values()
+    pressed = read_journal(journal_path(output_dir))
+    if not pressed.empty:
+        given = pressed if given is None else pd.concat([given, pressed])
+        given = given[~given.index.duplicated(keep="last")]
     if given is not None:
         bad = ~given.isin([UNLABELLED, *LABEL_VALUES])
         unknown = pd.Series(labels.index.get_indexer(given.index) < 0,  # isin: slow on strings
@@ -260,16 +268,26 @@ def with_saved_labels(anomalies, output_dir, session=None):
     return anomalies
 
 
-def _read_page_labels(path):
+def _read_page_labels(path, n_objects=None):
     """The ``human_label`` column of the page's csv as a Series (NaN -> -1),
-    or None when there is no readable one."""
+    or None when there is no readable, whole one (it is written whole, so a
+    missing last newline, or fewer rows than ``n_objects``, means cut)."""
     if not os.path.exists(path):
         return None
+    with open(path, "rb") as f:
+        f.seek(max(os.path.getsize(path) - 1, 0))
+        ends_whole = f.read(1) == b"\n"
     try:
+        if not ends_whole:
+            raise ValueError("it does not end with a newline: cut short")
         csv = pd.read_csv(path, index_col=0)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as err:
+        if n_objects is not None and len(csv) < n_objects:
+            raise ValueError(f"it holds {len(csv)} of the session's {n_objects} objects: "
+                             f"cut short")
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError,
+            ValueError) as err:
         print(f"WARNING: {path} cannot be read ({type(err).__name__}: {err}); the labels "
-              f"of the last Retrain are used instead")
+              f"of the last Retrain are used instead, with the presses since")
         return None
     if "human_label" not in csv.columns:
         return None
