@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from astronomaly_ahunt.engine.hunter import Hunter
 from conftest import small_hunter
 
 
@@ -94,9 +95,35 @@ def test_save_and_load_resume_the_session(tmp_path, round0, pool, digits):
     assert again.taxonomy_.classes == hunter.taxonomy_.classes
     np.testing.assert_allclose(again.predict_proba(x), hunter.predict_proba(x), rtol=1e-5)
     assert not set(again.ask(x, 3, ids=ids).tolist()) & set(asked.tolist())
-    # a second save replaces the first round's files
+    # a second save keeps the first round whole beside it, and a third
+    # removes the first round's files
     again.retrain().save(tmp_path)
-    assert len(list(tmp_path.glob("model-*.keras"))) == 1
+    assert len(list(tmp_path.glob("model-*.keras"))) == 2
+    again.retrain().save(tmp_path)
+    assert sorted(p.name[:11] for p in tmp_path.glob("model-*.keras")) == \
+        ["model-r0002", "model-r0003"]
+
+
+@pytest.mark.parametrize("damaged", ["hunter.json", "model", "labelled"])
+def test_a_damaged_file_of_the_last_round_gives_the_round_before(tmp_path, round0, pool,
+                                                                 digits, damaged):
+    import json
+    x, ids = pool
+    hunter = small_hunter().fit_initial(*round0)
+    for _ in range(2):
+        asked = hunter.ask(x, 2, ids=ids)
+        hunter.tell(asked, digits.names(digits.y[asked])).retrain().save(tmp_path)
+    state = json.loads((tmp_path / "hunter.json").read_text())
+    path = tmp_path / {"hunter.json": "hunter.json", "model": state["model_file"],
+                       "labelled": state["data_file"]}[damaged]
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])  # cut by a kill
+    with pytest.warns(RuntimeWarning, match=f"goes back to round 1.*{path.name}"):
+        again = Hunter.load(tmp_path)
+    assert again.round_ == 1 and len(again.labels_) == 2
+    (tmp_path / "hunter.previous.json").write_text("")
+    with pytest.raises(ValueError, match="no saved round .* can be read.*hunter.previous.json"):
+        Hunter.load(tmp_path)
 
 
 def test_latent_forest_reserve_questions_go_to_isolated_objects(round0, pool):

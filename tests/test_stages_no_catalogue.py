@@ -116,3 +116,22 @@ def test_a_restart_skips_bad_saved_labels_and_survives_broken_files(session, cut
     assert "ml_scores.csv cannot be read" in capsys.readouterr().out
     hunter = restarted["active_learning"].session.hunter
     assert sorted(labels_of(restarted["anomaly_scores"]).index) == sorted(hunter.labels_)
+
+
+def test_a_restart_over_a_damaged_session_file_goes_back_one_round(session, cutouts, capsys,
+                                                                   tmp_path):
+    import shutil
+    out = tmp_path / "copy"
+    shutil.copytree(session["out"], out)  # the module's session stays as it is
+    # the page's labels as its last Retrain wrote them (another test may have damaged them)
+    session["page"].anomaly_scores[["human_label"]].to_csv(out / "ml_scores.csv")
+    state = out / "ahunt_session" / "hunter.json"
+    last_round = session["page"].active_learning.session.hunter.round_
+    state.write_text(state.read_text()[:100])  # cut by a kill
+    restarted = build(cutouts, out)
+    printed = capsys.readouterr().out
+    assert f"goes back to round {last_round - 1}" in printed and "hunter.json" in printed
+    assert restarted["active_learning"].session.hunter.round_ == last_round - 1
+    # the page's labels are all there, and the next Retrain learns them again
+    assert labels_of(restarted["anomaly_scores"]).equals(labels_of(
+        session["page"].anomaly_scores))

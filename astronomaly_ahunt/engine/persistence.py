@@ -4,12 +4,15 @@ The model (``.keras``) and the labelled images (``.npz``) go to files named
 by round, the round-0 examples to one named by a hash of their content
 (written only when they change), and ``hunter.json``, which names them, is replaced
 last and atomically: a crash at any moment leaves the previous round's session whole.
+The round before stays on disk too, for a start that finds a file of the last
+round damaged.
 """
 
 import hashlib
 import json
 import os
 import uuid
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -19,34 +22,62 @@ from .model import AhuntNet
 from .taxonomy import Taxonomy
 
 STATE_FILE = "hunter.json"
+# the round before the last, kept whole until the next is written
+PREVIOUS_STATE_FILE = "hunter.previous.json"
+# the files a state names
+_FILES = ("model_file", "data_file", "initial_file")
 # saved apart (the augmentation as its numbers, the interest in the
 # taxonomy) or given by whoever resumes the session (the seed)
 _NOT_IN_PARAMS = ("augmentation", "interest", "random_state")
 
 
 def save_hunter(hunter, directory):
-    """Write a fitted ``hunter`` to ``directory``; older rounds' files are removed."""
+    """Write a fitted ``hunter`` to ``directory``, every file atomically.
+
+    The round before stays whole beside it (``hunter.previous.json`` and its
+    files), so that :func:`load_hunter` can go back to it if a file of this
+    round is found damaged; older rounds' files are removed.
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     tag = f"r{hunter.round_:04d}-{len(hunter.labels_)}"
     model_file, data_file = f"model-{tag}.keras", f"labelled-{tag}.npz"
-    hunter.net_.save(directory / model_file)
+    tmp_model = directory / f".{model_file}.{uuid.uuid4().hex}.tmp.keras"  # Keras wants .keras
+    try:
+        hunter.net_.save(tmp_model)
+        with open(tmp_model, "rb") as written:
+            os.fsync(written.fileno())
+        os.replace(tmp_model, directory / model_file)
+    finally:
+        tmp_model.unlink(missing_ok=True)
     ids = list(hunter.labels_)
     images = np.stack([hunter._images[i] for i in ids]) if ids else \
         np.zeros((0,) + tuple(hunter.input_shape_), np.float32)
-    with open(directory / data_file, "wb") as f:
-        np.savez(f, images=images)
+    atomic_write(directory / data_file, lambda f: np.savez(f, images=images))
     initial_file = _save_initial(hunter, directory)
     state = {"params": _params_for_json(hunter), "taxonomy": hunter.taxonomy_.to_dict(),
              "round": hunter.round_, "labelled_ids": ids, "initial_ids": hunter.initial_ids_,
              "labels": [hunter.labels_[i] for i in ids], "asked": hunter.asked_,
              "model_file": model_file, "data_file": data_file, "initial_file": initial_file,
              "rng_state": hunter.rng_.bit_generator.state}
+    current = _read_state(directory / STATE_FILE)
+    if current is not None and current["model_file"] != model_file:
+        atomic_write_text(directory / PREVIOUS_STATE_FILE, json.dumps(current, indent=1))
     atomic_write_text(directory / STATE_FILE, json.dumps(state, indent=1))
+    previous = _read_state(directory / PREVIOUS_STATE_FILE) or {}
+    keep = {state[k] for k in _FILES} | {previous.get(k) for k in _FILES}
     for old in [*directory.glob("model-r*.keras"), *directory.glob("labelled-r*.npz"),
                 *directory.glob("initial-*.npz")]:
-        if old.name not in (model_file, data_file, initial_file):
+        if old.name not in keep:
             old.unlink()
+
+
+def _read_state(path):
+    """The state saved at ``path``, or None when it is missing or damaged."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def _save_initial(hunter, directory):
@@ -68,22 +99,45 @@ def _params_for_json(hunter):
 
 
 def load_hunter(directory, cls):
-    """The ``cls`` (a Hunter class) saved in ``directory`` by :func:`save_hunter`."""
+    """The ``cls`` (a Hunter class) saved in ``directory`` by :func:`save_hunter`.
+
+    When a file of the last round is damaged (cut by a kill, say), the round
+    before it is loaded instead, with a warning naming the file; a
+    ``ValueError`` says what is wrong when neither can be read.
+    """
     directory = Path(directory)
-    state = json.loads((directory / STATE_FILE).read_text())
+    problems = []
+    for name in (STATE_FILE, PREVIOUS_STATE_FILE):
+        if not (directory / name).exists():
+            continue
+        try:
+            hunter = _load_state(directory, name, cls)
+        except Exception as err:  # whatever a cut json, zip or .keras raises
+            problems.append(f"{name}: {type(err).__name__}: {err}")
+            continue
+        if problems:
+            warnings.warn(f"the session in {directory} goes back to round {hunter.round_}, "
+                          f"the last whole one: {'; '.join(problems)}", RuntimeWarning,
+                          stacklevel=2)
+        return hunter
+    raise ValueError(f"no saved round in {directory} can be read: "
+                     + ("; ".join(problems) or f"no {STATE_FILE}"))
+
+
+def _load_state(directory, name, cls):
+    state = json.loads((directory / name).read_text())
     params = {"pretrain_epochs": 0, **state["params"]}  # sessions saved before it existed
     params["augmentation"] = Augmentation(*params["augmentation"])
     hunter = cls(**params)
     hunter.taxonomy_ = Taxonomy.from_dict(state["taxonomy"])
     hunter.interest = hunter.taxonomy_.interest
-    hunter.net_ = AhuntNet.load(directory / state["model_file"], hunter.loss,
-                                hunter.learning_rate)
+    hunter.net_ = _read(directory / state["model_file"],
+                        lambda path: AhuntNet.load(path, hunter.loss, hunter.learning_rate))
     hunter.input_shape_ = tuple(hunter.net_.backbone.input.shape[1:])
     # sessions saved before the round-0 examples had their own file keep them with the labels
-    with np.load(directory / state.get("initial_file", state["data_file"])) as data:
-        hunter.x0_, hunter.y0_ = data["x0"], data["y0"]
-    with np.load(directory / state["data_file"]) as data:
-        images = data["images"]
+    hunter.x0_, hunter.y0_ = _read(directory / state.get("initial_file", state["data_file"]),
+                                   lambda path: _arrays(path, "x0", "y0"))
+    images, = _read(directory / state["data_file"], lambda path: _arrays(path, "images"))
     initial = state.get("initial_ids")
     hunter.initial_ids_ = None if initial is None else [_json_id(i) for i in initial]
     ids = [_json_id(i) for i in state["labelled_ids"]]
@@ -95,6 +149,20 @@ def load_hunter(directory, cls):
     hunter.rng_ = np.random.default_rng()
     hunter.rng_.bit_generator.state = state["rng_state"]
     return hunter
+
+
+def _read(path, read):
+    """``read(path)``, any failure reported as the file's damage."""
+    try:
+        return read(path)
+    except Exception as err:
+        raise ValueError(f"{path.name} cannot be read ({type(err).__name__}: "
+                         f"{str(err)[:200]})") from err
+
+
+def _arrays(path, *names):
+    with open(path, "rb") as f, np.load(f) as data:
+        return tuple(data[name] for name in names)
 
 
 def _json_id(value):

@@ -11,6 +11,7 @@ since then live in the frontend's ``ml_scores.csv``, which
 
 import json
 import os
+import warnings
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine.hunter import Hunter
-from ..engine.persistence import STATE_FILE, atomic_write
+from ..engine.persistence import PREVIOUS_STATE_FILE, STATE_FILE, atomic_write
 from ..engine.questions import pixel_features
 from .cutout_store import CHUNK_SIZE, StoredImages
 from .label_journal import journal_path, read_journal
@@ -213,10 +214,24 @@ class AhuntSession:
 
     @staticmethod
     def saved_hunter(directory):
-        """The Hunter saved in ``directory``, or None when there is none yet."""
-        if not (Path(directory) / STATE_FILE).exists():
+        """The Hunter saved in ``directory``: its last round, or the one before
+        when a file of the last is damaged, with a warning; None when there
+        is none yet, or none can be read (a warning says so, and a new
+        session learns the page's labels again at the next Retrain)."""
+        if not any((Path(directory) / name).exists()
+                   for name in (STATE_FILE, PREVIOUS_STATE_FILE)):
             return None
-        return Hunter.load(directory)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RuntimeWarning)
+            try:
+                hunter = Hunter.load(directory)
+            except ValueError as err:
+                print(f"WARNING: {err}; a new session starts, and learns the page's labels "
+                      f"again at the next Retrain")
+                return None
+        for warning in caught:
+            print(f"WARNING: {warning.message}")
+        return hunter
 
     def labels_as_values(self):
         """The session's labels as label values (a Series id -> 0-5)."""
