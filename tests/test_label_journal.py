@@ -38,6 +38,10 @@ class _Session:
     def labels_as_values(self):
         return self._labels
 
+    def positions(self, ids):
+        from astronomaly_ahunt.stages.session import positions
+        return positions(self.ids, ids)
+
 
 def _page(tmp_path, session=None):
     from astronomaly_ahunt.stages.human_loop_learning import AhuntActiveLearning
@@ -59,9 +63,12 @@ def test_400_presses_from_8_threads_at_once_all_survive_a_kill(tmp_path):
     path = str(tmp_path / "ml_scores.csv")
 
     def press(k):
+        # what the server does on /label: set the label in its frame, then
+        # save a copy of the frame made outside any lock of ours
         with page_lock:
             frame.loc[IDS[k], "human_label"] = k % 6
-        stage.save(frame, path, "csv")  # what the server calls on every /label
+            copy = frame.astype({"human_label": "int"})
+        stage.save(copy, path, "csv")
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(press, range(400)))
@@ -111,3 +118,23 @@ def test_a_cut_ml_scores_gives_way_to_the_session_and_the_presses_since(tmp_path
     restored = _restored(tmp_path, session)
     assert "ml_scores.csv cannot be read" in capsys.readouterr().out
     assert restored.tolist() == frame["human_label"].tolist()
+
+
+def test_after_a_random_sort_a_refused_press_blocks_no_later_press_nor_the_retrain(tmp_path):
+    frame, stage = _page(tmp_path)
+    path = str(tmp_path / "ml_scores.csv")
+    # the page's Random sort replaces its frame; the stage still holds the old one
+    page = frame.loc[np.random.default_rng(0).permutation(IDS)]
+    for obj, label in (("ghost", 5), (IDS[7], 9)):
+        page.loc[obj, "human_label"] = label  # what /label does, unchecked
+        with pytest.raises(ValueError, match=f"label refused for 1 object.*{obj}"):
+            stage.save(page.astype({"human_label": "int"}), path, "csv")
+    assert "ghost" in page.index and page.loc[IDS[7], "human_label"] == 9  # out of our reach
+    page.loc[IDS[8], "human_label"] = 4
+    stage.save(page.astype({"human_label": "int"}), path, "csv")  # answered: nothing new refused
+    assert _restored(tmp_path)[[IDS[7], IDS[8]]].tolist() == [-1, 4]
+    # the Retrain gets the page's own frame: what was refused leaves it there
+    features = pd.DataFrame({"latent_00": 0.0}, index=IDS)
+    combined = stage.combine_data_frames(features, page)
+    assert "ghost" not in page.index and page.loc[IDS[7], "human_label"] == -1
+    assert len(combined) == len(IDS) and stage.anomaly_scores is page

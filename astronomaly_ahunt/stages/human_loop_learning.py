@@ -20,6 +20,7 @@ page's labels, and returns ``score``, ``trained_score``,
 fails, the session goes back to its last finished round.
 """
 
+import itertools
 import os
 import warnings
 
@@ -76,22 +77,29 @@ class AhuntActiveLearning(AhuntStage):
         self._recorded = None if anomaly_scores is None or \
             "human_label" not in anomaly_scores.columns else \
             anomaly_scores["human_label"].astype(int).copy()
+        # each save draws a ticket; each recorded label keeps its save's
+        self._tickets = itertools.count(1)
+        self._recorded_by = None
+        self._refused = set()
 
     def save(self, output, filename, file_format=""):
         """Astronomaly's save. The page's ``ml_scores.csv`` is checked first
         (a label that is not -1 or 0-5, or on an unknown id, is refused), and
         only its changed labels are recorded, in the label journal."""
         if os.path.basename(filename) == ML_SCORES and "human_label" in output.columns:
-            # the frame is the page's own, read under the lock: a copy taken
-            # before another press was recorded would take that press back
+            # the server hands over a copy of its frame, made just before this
+            # call: the ticket orders the copies, the lock the records
+            ticket = next(self._tickets)
             with SAVE_LOCK:
-                self._record_presses(self._refuse_bad_labels(output))
+                self._record_presses(self._refuse_bad_labels(output, ticket), ticket)
             return
         super().save(output, filename, file_format)
 
-    def _record_presses(self, frame):
+    def _record_presses(self, frame, ticket):
         """Append to the journal every label of ``frame`` that differs from
-        the recorded one: O(objects) in memory, O(changes) on disk."""
+        the recorded one, unless a save with a later ticket (a newer copy of
+        the page's frame) recorded that object: O(objects) in memory,
+        O(changes) on disk."""
         values = frame["human_label"].to_numpy().astype(int)
         with SAVE_LOCK:
             if self._recorded is None:
@@ -99,19 +107,29 @@ class AhuntActiveLearning(AhuntStage):
                 given = self.session.labels_as_values()
                 self._recorded[given.index] = given
             recorded = self._recorded
+            if self._recorded_by is None:
+                self._recorded_by = np.zeros(len(recorded), dtype=np.int64)
             # the same order unless the page re-sorted its frame
-            ids = frame.index if frame.index.equals(recorded.index) else frame.index.astype(str)
-            before = recorded.to_numpy() if ids is frame.index else \
-                recorded.reindex(ids, fill_value=UNLABELLED).to_numpy()
-            changed = values != before
-            changed = pd.Series(values[changed], index=ids[changed])
-            append_labels(journal_path(self.output_dir), changed)
-            self._recorded[changed.index] = changed.to_numpy()
+            if frame.index.equals(recorded.index):
+                where = np.flatnonzero(values != recorded.to_numpy())
+                ids, values = frame.index[where], values[where]
+            else:
+                at = recorded.index.get_indexer(frame.index.astype(str))
+                mask = (at >= 0) & (values != recorded.to_numpy()[np.maximum(at, 0)])
+                where, ids, values = at[mask], frame.index[mask], values[mask]
+            newer = self._recorded_by[where] > ticket
+            where, ids, values = where[~newer], ids[~newer], values[~newer]
+            append_labels(journal_path(self.output_dir), pd.Series(values, index=ids))
+            recorded.iloc[where] = values
+            self._recorded_by[where] = ticket
 
-    def _refuse_bad_labels(self, frame):
+    def _refuse_bad_labels(self, frame, ticket):
         """``frame`` without labels the session cannot take; they are also
-        taken out of the page's frame, so they block nothing later. Raises
-        after saving, so the page's request fails with the reason."""
+        taken out of the page's frame, so they block nothing later. A label
+        or id refused for the first time raises, after the other labels are
+        recorded, so the page's request fails with the reason; one refused
+        before is left out silently (after the page's Random sort its frame
+        is a new one, which a refusal cannot reach until the next Retrain)."""
         labels = pd.to_numeric(frame["human_label"], errors="coerce")
         # get_indexer, not isin: Index.isin on pandas' arrow strings takes 0.6 s
         # for 10^5 ids, and this runs on every label the page saves
@@ -119,30 +137,35 @@ class AhuntActiveLearning(AhuntStage):
         bad = ~labels.isin([UNLABELLED, *LABEL_VALUES]).to_numpy() & ~unknown
         if not (bad.any() or unknown.any()):
             return frame
-        page = self.anomaly_scores
-        if page is not None:
-            with warnings.catch_warnings():
-                # pandas 3.1 deprecates inplace, but the page's frame is the
-                # Controller's own object: only an in-place drop reaches it
-                warnings.simplefilter("ignore", DeprecationWarning)
-                page.drop(index=frame.index[unknown], inplace=True, errors="ignore")
-            page.loc[frame.index[bad], "human_label"] = UNLABELLED
+        _clean_page_frame(self.anomaly_scores, frame.index[unknown], frame.index[bad])
+        problems = {(str(i), f"label {v}") for i, v in zip(labels.index[bad], labels[bad])}
+        problems |= {(str(i), "not an object of this data set") for i in labels.index[unknown]}
+        new, self._refused = sorted(problems - self._refused), self._refused | problems
         frame = frame[~unknown].copy()
         frame.loc[bad[~unknown], "human_label"] = UNLABELLED
-        self._record_presses(frame)
-        problems = [f"{i}: label {frame_label}" for i, frame_label in
-                    zip(labels.index[bad], labels[bad])]
-        problems += [f"{i}: not an object of this data set" for i in labels.index[unknown]]
-        raise ValueError(f"label refused for {len(problems)} object(s) ({'; '.join(problems[:5])})"
-                         f": labels are -1 (none) or 0-5, on the objects the page shows. "
-                         f"Nothing else changed")
+        if not new:
+            return frame
+        self._record_presses(frame, ticket)
+        raise ValueError(f"label refused for {len(new)} object(s) "
+                         f"({'; '.join(f'{i}: {why}' for i, why in new[:5])}): labels are -1 "
+                         f"(none) or 0-5, on the objects the page shows. Nothing else changed")
 
     def combine_data_frames(self, features, ml_df):
         """The frame the frontend hands to :meth:`run`: features and scores
         side by side. Every id of both must be an object of the session.
-        ``ml_df`` is the page's frame itself: kept as :attr:`anomaly_scores`."""
-        for frame in (ml_df, features):
-            self.session.positions(frame.index)
+        ``ml_df`` is the page's frame itself: kept as :attr:`anomaly_scores`,
+        after any row of an unknown id or label outside -1 and 0-5 that a
+        refused press left in it (after a Random sort) is taken out."""
+        unknown = ml_df.index[self.session.ids.get_indexer(ml_df.index.astype(str)) < 0]
+        labels = pd.to_numeric(ml_df.get("human_label", pd.Series(dtype=float)),
+                               errors="coerce")
+        bad = labels.index[~labels.isin([UNLABELLED, *LABEL_VALUES])].difference(unknown)
+        if len(unknown) or len(bad):
+            print(f"AHUNT: WARNING: {len(unknown)} unknown id(s) and {len(bad)} label(s) "
+                  f"outside -1 and 0-5, refused earlier, taken out of the page's list: "
+                  f"{list(unknown[:3]) + list(bad[:3])}")
+            _clean_page_frame(ml_df, unknown, bad)
+        self.session.positions(features.index)
         self.anomaly_scores = ml_df
         return pd.concat((features, ml_df), axis=1, join="inner")
 
@@ -210,6 +233,8 @@ class AhuntActiveLearning(AhuntStage):
             clear_journal(journal_path(self.output_dir))
             self._recorded = frame["human_label"].copy()
             self._recorded.index = self._recorded.index.astype(str)
+            # a copy of the page's frame made before this one takes nothing back
+            self._recorded_by = np.full(len(frame), next(self._tickets), dtype=np.int64)
 
     def _update_in_place(self, latent):
         ids = self.session.ids
@@ -219,3 +244,16 @@ class AhuntActiveLearning(AhuntStage):
         if self.visualisation is not None:
             view = latent_projection(pd.DataFrame(latent, index=ids), self.random_state)
             self.visualisation.loc[ids, list(self.visualisation.columns[:2])] = view.to_numpy()
+
+
+def _clean_page_frame(page, unknown, bad):
+    """Drop the rows of ``unknown`` ids and unset the ``bad`` labels in the
+    page's own frame ``page`` (in place: it is the Controller's object)."""
+    if page is None:
+        return
+    with warnings.catch_warnings():
+        # pandas 3.1 deprecates inplace, but only an in-place drop reaches
+        # the Controller's frame
+        warnings.simplefilter("ignore", DeprecationWarning)
+        page.drop(index=unknown, inplace=True, errors="ignore")
+    page.loc[page.index.intersection(bad), "human_label"] = UNLABELLED
