@@ -34,14 +34,16 @@ from astronomaly_ahunt.experiments.compare_suite import split_named
 from astronomaly_ahunt.stages.cutout_store import to_model_input
 
 
-def read_folder(folder):
-    """(images, interesting) of a compare folder, in truth.csv's order."""
-    from PIL import Image
+def read_folder(folder, size):
+    """(images, interesting) of a compare folder, in truth.csv's order, read
+    as the methods read it (``image_folder``: FITS through its default
+    stretch) and resized to ``size`` px."""
+    import tempfile
+    from astronomaly_ahunt.stages.image_folder import image_folder
     truth = pd.read_csv(truth_path(folder), index_col=0)
-    images = []
-    for obj in truth.index:
-        with Image.open(Path(folder) / "images" / f"{obj}.png") as image:
-            images.append(to_model_input(np.asarray(image.convert("RGB"))))
+    truth.index = truth.index.astype(str)
+    dataset = image_folder(str(Path(folder) / "images"), tempfile.mkdtemp())
+    images = [to_model_input(dataset.get_sample(obj), True, (size, size)) for obj in truth.index]
     return np.stack(images), truth["label"].to_numpy() > 0
 
 
@@ -85,7 +87,8 @@ def main():
     tag = name + (f"-crop{args.crop}" if args.crop else "")
     rows = []
     for seed in args.seeds:
-        x, interesting = read_folder(write_compare_data(args.data_dir, name, seed, split))
+        x, interesting = read_folder(write_compare_data(args.data_dir, name, seed, split),
+                                     split.size)
         scores = cross_validated_scores(x, interesting, seed, args.folds, args.epochs)
         rows.append({"data": tag, "seed": seed, "objects": len(x), "rare": int(interesting.sum()),
                      "auc": roc_auc_score(interesting, scores),
