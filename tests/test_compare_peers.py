@@ -12,7 +12,7 @@ import pytest
 from astronomaly_ahunt.cli import main
 from astronomaly_ahunt.experiments import peer_pipelines
 from astronomaly_ahunt.experiments.peer_pipelines import aadforest, random_labelling
-from astronomaly_ahunt.stages.frontend_replay import FrontendReplay
+from astronomaly_ahunt.experiments.frontend_replay import FrontendReplay
 
 
 @pytest.fixture
