@@ -36,7 +36,7 @@ def page_scores(session, latent, proba, n_questions, exclude=()):
     where = session.positions(list(hunter.labels_))
     exclude = np.union1d(np.asarray(exclude, dtype=int), where).astype(int)
     n_q = min(n_questions, len(session.ids) - len(exclude))
-    rng = np.random.default_rng([session.random_state, hunter.round_])
+    rng = session.round_rng()
     # the explore rule's second representation: the pixels themselves
     pixels = session.pixel_features() if hunter.reserve_strategy == "explore" else None
     questions, _ = hunter.choose(latent, proba, n_q, exclude=exclude, rng=rng, pixels=pixels,

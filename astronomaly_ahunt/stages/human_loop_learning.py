@@ -10,14 +10,15 @@ and on every label ``active_learning.save(anomaly_scores, .../ml_scores.csv)``,
 which appends the labels that changed to the label journal
 (:mod:`.label_journal`) instead of rewriting every object.
 
-:class:`AhuntActiveLearning` checks every label and id first, takes back
-labels set back to -1 (Delete Labels), tells the engine the labelled
-classes, draws fresh pseudo-normals (no catalogue), retrains the CNN,
-writes the new latent features into the frontend's own ``features`` frame
-(and the ``visualisation`` frame) in place, saves the session and the
-page's labels, and returns ``score``, ``trained_score``,
-``predicted_user_score`` and ``acquisition`` for every object. If anything
-fails, the session goes back to its last finished round.
+:class:`AhuntActiveLearning` checks every label and id first, has the
+session run the round (:meth:`.session.AhuntSession.run_round`: labels set
+back to -1 taken back, the labelled classes told, fresh pseudo-normals, the
+CNN retrained, every object scored, the next questions chosen, the session
+saved; on any failure, back to its last finished round), then writes the new
+latent features into the frontend's own ``features`` frame (and the
+``visualisation`` frame) in place, saves the page's labels, and returns
+``score``, ``trained_score``, ``predicted_user_score`` and ``acquisition``
+for every object.
 """
 
 import itertools
@@ -27,11 +28,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .anomaly_detection import page_scores
 from .astronomaly_compat import SAVE_LOCK, AhuntStage
 from .label_journal import append_labels, clear_journal, journal_path
 from .label_mapping import LABEL_VALUES, ML_SCORES, UNLABELLED
-from .session import AhuntSession
 from .visualisation import latent_projection
 
 
@@ -170,25 +169,14 @@ class AhuntActiveLearning(AhuntStage):
         return pd.concat((features, ml_df), axis=1, join="inner")
 
     def _execute_function(self, data):
-        session, hunter = self.session, self.session.hunter
+        session = self.session
         session.positions(data.index)  # unknown ids fail before anything changes
         labels = self._labels(data)
-        try:
-            taken_back, changed = self._tell(labels)
-            session.draw_pseudo_normals()
-            hunter.retrain()
-            latent, proba = session.latent_and_proba()
-            self._update_in_place(latent)
-            scores = page_scores(session, latent, proba, self.n_questions)
-            session.save()
-        except BaseException:
-            # back to the last finished round, whatever this one had changed
-            session.hunter = AhuntSession.saved_hunter(session.directory)
-            session.hunter.taxonomy_.interest = \
-                session.label_mapping.interest_policy(session.hunter.taxonomy_.reserve)
-            raise
+        scores, latent, taken_back, told = session.run_round(labels, self.n_questions)
+        self._update_in_place(latent)
         self._save_page_labels(labels)
-        print(f"AHUNT round {hunter.round_}: {changed} new label(s), {taken_back} taken back, "
+        hunter = session.hunter
+        print(f"AHUNT round {hunter.round_}: {told} new label(s), {taken_back} taken back, "
               f"{len(hunter.labels_)} in all; classes {hunter.taxonomy_.classes}")
         return scores.assign(score=scores["acquisition"])
 
@@ -205,22 +193,6 @@ class AhuntActiveLearning(AhuntStage):
             raise ValueError("no object is labelled (every human_label is -1): label at "
                              "least one object (0-5) before Retrain")
         return labels
-
-    def _tell(self, labels):
-        """Take back labels now -1 and tell the engine the new or changed
-        ones; returns how many of each."""
-        session, hunter, mapping = self.session, self.session.hunter, self.session.label_mapping
-        labelled = labels[labels != UNLABELLED]
-        taken_back = [i for i in hunter.labels_ if labels.get(str(i), UNLABELLED) == UNLABELLED]
-        hunter.forget(taken_back)
-        names = np.array([mapping.class_of(v) for v in labelled.to_numpy()])
-        changed = np.array([hunter.labels_.get(i) != n for i, n in zip(labelled.index, names)],
-                           dtype=bool)
-        if changed.any():
-            ids = labelled.index[changed]
-            hunter.tell(ids.tolist(), names[changed], x=session.images[session.positions(ids)],
-                        kinds=mapping.kinds())
-        return len(taken_back), int(changed.sum())
 
     def _save_page_labels(self, labels):
         """``ml_scores.csv`` written whole as the page's labels now stand

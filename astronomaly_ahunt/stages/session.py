@@ -22,6 +22,7 @@ import pandas as pd
 from ..engine.hunter import Hunter
 from ..engine.persistence import PREVIOUS_STATE_FILE, STATE_FILE, atomic_write
 from ..engine.questions import pixel_features
+from .anomaly_detection import page_scores
 from .cutout_store import CHUNK_SIZE, StoredImages
 from .label_journal import journal_path, read_journal
 from .label_mapping import LABEL_VALUES, ML_SCORES, NOT_INTERESTING, UNLABELLED
@@ -85,9 +86,54 @@ class AhuntSession:
         self.scores = None
         self.scoring = scoring
         self.data_key = data_key
-        hunter.taxonomy_.interest = label_mapping.interest_policy(hunter.taxonomy_.reserve)
+        self._attach_interest()
         self._pass = self._saved_pass()
         self._pixels = None
+
+    def _attach_interest(self):
+        # the interest policy is the label mapping's, not saved with the Hunter
+        taxonomy = self.hunter.taxonomy_
+        taxonomy.interest = self.label_mapping.interest_policy(taxonomy.reserve)
+
+    def round_rng(self):
+        """This round's generator: seeded by the session's seed and the
+        round, so a restart draws and asks what the running session would."""
+        return np.random.default_rng([self.random_state, self.hunter.round_])
+
+    def run_round(self, labels, n_questions):
+        """One Retrain, in its one order: take back the labels now -1, tell
+        the Hunter the new or changed ones, draw fresh pseudo-normals,
+        retrain, score every object, choose the next questions and save.
+        ``labels`` holds the page's label of every object (-1: none).
+        Returns (page scores, latent features, labels taken back, labels
+        told); if anything fails the session goes back to its last saved
+        round and the error is raised."""
+        try:
+            taken_back, told = self._tell(labels)
+            self.draw_pseudo_normals()
+            self.hunter.retrain()
+            latent, proba = self.latent_and_proba()
+            scores = page_scores(self, latent, proba, n_questions)
+            self.save()
+        except BaseException:
+            self.hunter = self.saved_hunter(self.directory)
+            self._attach_interest()
+            raise
+        return scores, latent, taken_back, told
+
+    def _tell(self, labels):
+        hunter, mapping = self.hunter, self.label_mapping
+        labelled = labels[labels != UNLABELLED]
+        taken_back = [i for i in hunter.labels_ if labels.get(str(i), UNLABELLED) == UNLABELLED]
+        hunter.forget(taken_back)
+        names = np.array([mapping.class_of(v) for v in labelled.to_numpy()])
+        changed = np.array([hunter.labels_.get(i) != n for i, n in zip(labelled.index, names)],
+                           dtype=bool)
+        if changed.any():
+            ids = labelled.index[changed]
+            hunter.tell(ids.tolist(), names[changed], x=self.images[self.positions(ids)],
+                        kinds=mapping.kinds())
+        return len(taken_back), int(changed.sum())
 
     def pixel_features(self):
         """:func:`..engine.questions.pixel_features` of every object: computed
@@ -118,7 +164,7 @@ class AhuntSession:
         hunter = self.hunter
         candidates = np.setdiff1d(np.argsort(self.scores, kind="stable")[:len(self.ids) // 2],
                                   self.positions(list(hunter.labels_)))
-        rng = np.random.default_rng([self.random_state, hunter.round_])
+        rng = self.round_rng()
         size = getattr(self.images, "chunk_size", None)
         if size and len(self.ids) > DRAW_CHUNKS * size:
             # a row read from the store costs its whole chunk: a draw over a
