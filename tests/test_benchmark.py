@@ -9,6 +9,9 @@ from astronomaly_ahunt.experiments.methods import DEFAULT_METHODS, METHODS, buil
 from astronomaly_ahunt.engine.presets import PAPER_SETTINGS
 from astronomaly_ahunt.experiments.protocols import PROTOCOLS
 
+# trains a CNN: deselect with -m "not slow" for a quick run
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("coniferest")
 
 

@@ -11,6 +11,9 @@ from astronomaly_ahunt.experiments.methods import build_runners
 from astronomaly_ahunt.experiments.protocols import PROTOCOLS
 from astronomaly_ahunt.experiments.simulate import draw_rounds, run_rounds
 
+# trains a CNN: deselect with -m "not slow" for a quick run
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("astronomaly")
 
 PROTOCOL = PROTOCOLS["digits"].with_overrides(rounds=3)

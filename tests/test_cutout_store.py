@@ -7,6 +7,9 @@ import pytest
 
 from conftest import small_hunter
 
+# trains a CNN: deselect with -m "not slow" for a quick run
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):

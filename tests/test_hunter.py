@@ -4,6 +4,9 @@ import pytest
 from astronomaly_ahunt.engine.hunter import Hunter
 from conftest import small_hunter
 
+# trains a CNN: deselect with -m "not slow" for a quick run
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def fitted(round0):

@@ -3,6 +3,9 @@ import pytest
 
 from astronomaly_ahunt.engine.model import AhuntNet
 
+# trains a CNN: deselect with -m "not slow" for a quick run
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("loss", ["softmax", "focal", "isomax"])
 def test_head_growth_keeps_every_old_logit(loss):

@@ -5,6 +5,9 @@ import pytest
 
 from astronomaly_ahunt.cli import main
 
+# trains a CNN: deselect with -m "not slow" for a quick run
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def digits_run(tmp_path_factory):

@@ -7,6 +7,9 @@ import pytest
 
 from conftest import small_hunter
 
+# trains a CNN: deselect with -m "not slow" for a quick run
+pytestmark = pytest.mark.slow
+
 N_Q = 10
 
 
@@ -43,7 +46,10 @@ def replayed(cutouts, truth, tmp_path_factory):
         assert page.retrain()
         rounds.append({"asked": asked, "order": page.anomaly_scores.index.tolist(),
                        "acquisition": page.anomaly_scores["acquisition"].copy()})
-    return dict(out=out, pipeline=pipeline, page=page, rounds=rounds,
+    # as saved after the two rounds, before any test runs another
+    saved = {name: (out / name).read_text() for name in ("ahunt_session/hunter.json",
+                                                         "ml_scores.csv")}
+    return dict(out=out, pipeline=pipeline, page=page, rounds=rounds, saved=saved,
                 features_before=features_before, vis_before=vis_before)
 
 
@@ -78,14 +84,15 @@ def test_retrain_updates_the_frontends_frames_and_ranks_ahunt_questions_first(re
 
 
 def test_session_is_saved_after_every_retrain_with_the_csv_of_labels(replayed, truth):
+    import io
     import json
-    state = json.loads((replayed["out"] / "ahunt_session" / "hunter.json").read_text())
+    state = json.loads(replayed["saved"]["ahunt_session/hunter.json"])
     asked = [i for r in replayed["rounds"] for i in r["asked"]]
     assert state["round"] == 2 and sorted(state["labelled_ids"]) == sorted(asked)
     assert state["taxonomy"]["classes"] == ["0", "1", "reserve", "label_5"]
     assert state["taxonomy"]["interest"] == {"policy": "fixed", "weights": {
         "reserve": 1.0, "label_3": 1.0, "label_4": 2.0, "label_5": 3.0}}
-    csv = pd.read_csv(replayed["out"] / "ml_scores.csv", index_col=0)
+    csv = pd.read_csv(io.StringIO(replayed["saved"]["ml_scores.csv"]), index_col=0)
     labelled = csv["human_label"][csv["human_label"] != -1]
     assert sorted(labelled.index) == sorted(asked)
     assert (labelled == truth[labelled.index]).all()

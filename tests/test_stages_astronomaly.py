@@ -18,6 +18,9 @@ from astronomaly_ahunt.experiments.example_data import read_catalogue
 from astronomaly_ahunt.stages.label_mapping import LabelMapping
 from astronomaly_ahunt.stages.pipeline import ahunt_pipeline
 
+# trains a CNN: deselect with -m "not slow" for a quick run
+pytestmark = pytest.mark.slow
+
 def run_pipeline():
     dataset = ImageThumbnailsDataset(directory={images!r}, output_dir={out!r})
     mapping = LabelMapping({{0: ("0", "normal", 0), 1: ("1", "normal", 0)}})

@@ -147,7 +147,7 @@ def _pixel_pipeline(data_dir, output_dir, image_size, score, active_learning):
 def ahunt(data_dir, output_dir, seed, image_size):
     """AHUNT as a user without a catalogue runs it: its defaults, with the seed
     and the cutouts' size given."""
-    from .. import ahunt_pipeline
+    from ..stages.pipeline import ahunt_pipeline
     dataset = image_folder(os.path.join(data_dir, "images"), output_dir,
                            display_image_size=DISPLAY_SIZE)
     return ahunt_pipeline(dataset, output_dir, known_labels=None, random_state=seed,
