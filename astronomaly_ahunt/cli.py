@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .engine.presets import HUNTER_PRESETS
 from .experiments.methods import DEFAULT_METHODS, METHODS
+from .experiments.protocols import PROTOCOLS
 
 DEFAULT_OUTPUT = "ahunt_output"
 
@@ -88,9 +89,8 @@ def _add_simulate_parser(commands):
                                           "with the true labels; write rounds.csv, "
                                           "summary.json and rounds.png to --output-dir.")
     sim.add_argument("protocol", nargs="?", default="digits",
-                     help="protocol name (digits, mnist-paper, fmnist-paper, "
-                          "fmnist-two-anomalies) or a JSON file of protocol fields; "
-                          "default: digits (embedded, no download)")
+                     help=f"protocol name ({', '.join(PROTOCOLS)}) or a JSON file of "
+                          f"protocol fields; default: digits (embedded, no download)")
     sim.add_argument("--data", help="dataset file or folder for protocols whose data is not "
                                     "embedded (an MNIST .npz, the Fashion-MNIST folder)")
     sim.add_argument("--rounds", type=_count, help="override the protocol's number of rounds")
@@ -175,7 +175,15 @@ def _summary_text(s, paths):
                                    f"whole run {s['wall_seconds']:.0f} s")]
     header = f"\n== AHUNT on {s['protocol']}: {s['rounds']} rounds, seed {s['seed']} =="
     return "\n".join([header] + [f"{label:<32s}{value}" for label, value in rows]
-                     + ["written: " + ", ".join(str(p) for p in paths)])
+                     + ["written: " + ", ".join(str(p) for p in paths), GLOSSARY])
+
+
+GLOSSARY = """
+MCC: Matthews correlation of "anomaly or not" over the pool (1 every object right, 0 chance);
+  argmax: an object is called an anomaly when its most probable class is one;
+  top-k: the k highest anomaly scores are called anomalies, k = the anomalies in the pool.
+reserve: the CNN's class for anomalies nobody has named yet; its questions explore.
+iforest-raw: an isolation forest on the raw pixels, the baseline that learns nothing."""
 
 
 def _add_benchmark_parser(commands):
@@ -184,9 +192,8 @@ def _add_benchmark_parser(commands):
         description="Run METHODS for each seed on the same rounds of PROTOCOL; write per-run "
                     "CSVs, a Markdown summary (mean and 68% band over seeds) and the paper's "
                     "figures to --output-dir.")
-    bench.add_argument("protocol", help="digits, fmnist-paper, fmnist-two-anomalies, "
-                                        "first-radio, mnist-paper, cifar-paper, desi-paper, "
-                                        "or a JSON file of protocol fields")
+    bench.add_argument("protocol", help=f"{', '.join(PROTOCOLS)}, or a JSON file of "
+                                        f"protocol fields")
     bench.add_argument("--data", help="dataset file or folder, for data that is not embedded")
     bench.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS),
                        metavar="METHOD", help=f"any of: {', '.join(METHODS)}; default: "

@@ -3,11 +3,13 @@ flux? Runs ``compare --suite first-fits`` (the whole 300-px FIRST fields as
 FITS with noise) with every method's folder read through one stretch::
 
     python benchmarks/fits_stretch.py OUT STRETCH [--methods ...] [--seeds ...] [--size PX]
+        [--downsample pool|stride]
 
 STRETCH: ``linear`` (the flux min-max scaled, no transform), or
 ``asinh:FLOOR:SOFTENING`` / ``clip:FLOOR`` (:func:`sky_stretch` with that
 noise floor and asinh softening, or linear above the floor). ``--size``
-is the side the methods resize the fields to (default the suite's 64).
+is the side the methods resize the fields to (default the suite's 64);
+``--downsample`` sets the page's CNN (default its ``PAGE_SETTINGS``).
 Writes what ``compare --suite`` writes in OUT.
 """
 
@@ -17,6 +19,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import astronomaly_ahunt.engine.presets as presets
 import astronomaly_ahunt.experiments.compare_suite as suite
 import astronomaly_ahunt.experiments.peer_pipelines as peers
 from astronomaly_ahunt.experiments.benchmark import run_record
@@ -44,8 +47,11 @@ def main():
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--splits", nargs="+")
     parser.add_argument("--size", type=int)
+    parser.add_argument("--downsample", choices=["pool", "stride"])
     parser.add_argument("--data-dir", default="ahunt_output/compare_data")
     args = parser.parse_args()
+    if args.downsample:
+        presets.PAGE_SETTINGS = {**presets.PAGE_SETTINGS, "downsample": args.downsample}
     peers.image_folder = functools.partial(image_folder, fits_stretch=stretch_of(args.stretch))
     if args.size:
         suite.SUITES["first-fits"] = {k: replace(v, size=args.size)
@@ -53,7 +59,8 @@ def main():
     out = Path(args.out)
     table = suite.run_suite("first-fits", args.methods, args.seeds, 5, 20, out, args.data_dir,
                             args.splits)
-    record = {**run_record(), "stretch": args.stretch, "size": args.size or 64}
+    record = {**run_record(), "stretch": args.stretch, "size": args.size or 64,
+              "downsample": args.downsample or presets.PAGE_SETTINGS.get("downsample", "pool")}
     (out / "run.json").write_text(json.dumps(record, indent=1) + "\n")
     print(suite.write_summary(table, out, f"first-fits, {args.stretch}"))
 
