@@ -95,8 +95,9 @@ def load_fashion_mnist(directory=None):
         raise FileNotFoundError(
             f"Fashion-MNIST not found in {directory} (missing {', '.join(missing)}). Either "
             f"install Debian's package (apt-get install dataset-fashion-mnist, which puts the "
-            f"files in {FASHION_MNIST_DIR}) or pass the folder holding the four *-ubyte.gz "
-            f"files (--data DIR, or FASHION_MNIST_DIR=DIR)")
+            f"files in {FASHION_MNIST_DIR}) or name the folder holding the four *-ubyte.gz "
+            f"files: FASHION_MNIST_DIR=DIR for every command (simulate and benchmark also "
+            f"take --data DIR)")
     x = np.concatenate([_read_idx(files[0]), _read_idx(files[2])]) / 255.0
     y = np.concatenate([_read_idx(files[1]), _read_idx(files[3])])
     return LabelledImages(x, y, FASHION_MNIST_CLASSES)
