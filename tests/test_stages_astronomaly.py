@@ -9,6 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+# trains a CNN: deselect with -m "not slow" for a quick run
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("astronomaly")
 
 SCRIPT = """
@@ -18,8 +21,6 @@ from astronomaly_ahunt.experiments.example_data import read_catalogue
 from astronomaly_ahunt.stages.label_mapping import LabelMapping
 from astronomaly_ahunt.stages.pipeline import ahunt_pipeline
 
-# trains a CNN: deselect with -m "not slow" for a quick run
-pytestmark = pytest.mark.slow
 
 def run_pipeline():
     dataset = ImageThumbnailsDataset(directory={images!r}, output_dir={out!r})
