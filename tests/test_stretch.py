@@ -116,3 +116,12 @@ def test_the_store_is_reused_across_restarts_with_a_stretch_of_chosen_settings(f
 
     assert stamp(5.0) == stamp(5.0)  # a new partial object, as after a restart
     assert stamp(5.0) != stamp(4.0)
+
+
+def test_cutouts_larger_than_the_cnn_side_are_shrunk_to_it_keeping_their_aspect():
+    from astronomaly_ahunt.stages.cutout_store import MAX_INPUT_SIDE, default_input_size
+    assert default_input_size(np.zeros((64, 64, 3))) is None  # kept as they are
+    assert default_input_size(np.zeros((MAX_INPUT_SIDE, 90))) is None
+    assert default_input_size(np.zeros((300, 300))) == (MAX_INPUT_SIDE, MAX_INPUT_SIDE)
+    assert default_input_size(np.zeros((512, 256))) == (MAX_INPUT_SIDE, MAX_INPUT_SIDE // 2)
+    assert default_input_size(np.zeros((3, 300, 300))) == (MAX_INPUT_SIDE,) * 2  # bands first

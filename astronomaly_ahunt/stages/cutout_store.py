@@ -26,6 +26,10 @@ import pandas as pd
 from ..engine.persistence import atomic_write_text
 
 STORE_DIR = "ahunt_cutouts"
+# cutouts larger than this (a whole survey field) are shrunk to it for the CNN
+# unless an image_size is given: smaller, a compact source in a whole FIRST
+# field falls under a pixel (benchmarks/results/compare/suite/first-fits*)
+MAX_INPUT_SIDE = 128
 CHUNK_SIZE = 4096
 _STATE = "store.json"
 
@@ -63,6 +67,16 @@ def to_model_input(sample, greyscale=True, image_size=None):
     if np.isnan(low) or np.isnan(high):
         low, high = np.nanmin(x), np.nanmax(x)
     return (x - low) / (high - low) if high > low else np.zeros_like(x)
+
+
+def default_input_size(sample):
+    """The (h, w) the CNN sees ``sample``'s cutouts at when no size is given:
+    None (as they are) up to ``MAX_INPUT_SIDE`` px a side, else shrunk to fit
+    it with their aspect kept. A FITS cube comes bands first."""
+    shape = np.shape(sample)
+    h, w = shape[1:3] if len(shape) == 3 and shape[0] < min(shape[1:]) else shape[:2]
+    scale = MAX_INPUT_SIDE / max(h, w)
+    return None if scale >= 1 else (max(1, round(h * scale)), max(1, round(w * scale)))
 
 
 def fingerprint(dataset, **settings):

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from .astronomaly_compat import AhuntStage
-from .cutout_store import CHUNK_SIZE, STORE_DIR, CutoutStore
+from .cutout_store import (CHUNK_SIZE, MAX_INPUT_SIDE, STORE_DIR, CutoutStore,
+                           default_input_size)
 from ..engine.hunter import Hunter
 from ..engine.presets import PAGE_SETTINGS, page_settings
 from .label_mapping import NOT_INTERESTING, LabelMapping
@@ -45,7 +46,9 @@ class AhuntFeatures(AhuntStage):
     greyscale : bool
         Average colour channels into one.
     image_size : (int, int), optional
-        Resize every cutout; needed when they differ in size.
+        Resize every cutout; needed when they differ in size. By default
+        cutouts up to ``MAX_INPUT_SIDE`` (128) px a side are kept as they
+        are and larger ones shrunk to it (:func:`.cutout_store.default_input_size`).
     random_state : int
         Seeds the round-0 sample and the default Hunter.
     chunk_size : int
@@ -98,9 +101,15 @@ class AhuntFeatures(AhuntStage):
         """(ids, images) of every readable object, ``images`` read from the
         :class:`~.cutout_store.CutoutStore` in ``output_dir``; unreadable
         objects go to ``skipped_``."""
+        size = self.image_size
+        sample = None if size is not None else _first_readable(dataset)
+        if sample is not None:
+            size = default_input_size(sample)
+            if size is not None:
+                print(f"AhuntFeatures: cutouts larger than {MAX_INPUT_SIDE} px are shrunk to "
+                      f"{size[0]}x{size[1]} for the CNN (pass image_size to choose)")
         store = CutoutStore.build(dataset, f"{self.output_dir.rstrip('/')}/{STORE_DIR}",
-                                  self.greyscale, self.image_size, self.drop_nans,
-                                  self.chunk_size)
+                                  self.greyscale, size, self.drop_nans, self.chunk_size)
         self.skipped_ = store.skipped
         if self.skipped_:
             print(f"AhuntFeatures: WARNING: {len(self.skipped_)} object(s) could not be read "
@@ -165,3 +174,14 @@ class AhuntFeatures(AhuntStage):
         """Sorted positions of up to ``n_initial`` objects drawn at random."""
         rng = np.random.default_rng(self.random_state)
         return np.sort(rng.choice(n, size=min(self.n_initial, n), replace=False))
+
+
+def _first_readable(dataset, tries=10):
+    """The first of ``dataset``'s first ``tries`` samples that can be read
+    (the store reports the others), or None."""
+    for idx in dataset.index[:tries]:
+        try:
+            return dataset.get_sample(idx)
+        except Exception:  # any reader's failure on one bad file
+            continue
+    return None
