@@ -8,7 +8,7 @@ FITS with noise) with every method's folder read through one stretch::
 STRETCH: ``linear`` (the flux min-max scaled, no transform), or
 ``asinh:FLOOR:SOFTENING`` / ``clip:FLOOR`` (:func:`sky_stretch` with that
 noise floor and asinh softening, or linear above the floor). ``--size``
-is the side the methods resize the fields to (default the suite's 64);
+is the side the methods resize the fields to (default the suite's);
 ``--downsample`` sets the page's CNN (default its ``PAGE_SETTINGS``).
 Writes what ``compare --suite`` writes in OUT.
 """
@@ -59,7 +59,8 @@ def main():
     out = Path(args.out)
     table = suite.run_suite("first-fits", args.methods, args.seeds, 5, 20, out, args.data_dir,
                             args.splits)
-    record = {**run_record(), "stretch": args.stretch, "size": args.size or 64,
+    size = next(iter(suite.SUITES["first-fits"].values())).size
+    record = {**run_record(), "stretch": args.stretch, "size": size,
               "downsample": args.downsample or presets.PAGE_SETTINGS.get("downsample", "pool")}
     (out / "run.json").write_text(json.dumps(record, indent=1) + "\n")
     print(suite.write_summary(table, out, f"first-fits, {args.stretch}"))

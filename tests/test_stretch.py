@@ -125,3 +125,11 @@ def test_cutouts_larger_than_the_cnn_side_are_shrunk_to_it_keeping_their_aspect(
     assert default_input_size(np.zeros((300, 300))) == (MAX_INPUT_SIDE, MAX_INPUT_SIDE)
     assert default_input_size(np.zeros((512, 256))) == (MAX_INPUT_SIDE, MAX_INPUT_SIDE // 2)
     assert default_input_size(np.zeros((3, 300, 300))) == (MAX_INPUT_SIDE,) * 2  # bands first
+
+
+def test_the_page_cnn_strides_from_128_px_and_pools_below():
+    from astronomaly_ahunt.engine.presets import (PAGE_SETTINGS, STRIDE_FROM_SIDE,
+                                                  SURVEY_FROM, SURVEY_SETTINGS, page_settings)
+    assert page_settings(600, 64) is PAGE_SETTINGS  # the Hunter's default: pooling
+    assert page_settings(600, STRIDE_FROM_SIDE) == {**PAGE_SETTINGS, "downsample": "stride"}
+    assert page_settings(SURVEY_FROM, 64) is SURVEY_SETTINGS

@@ -39,12 +39,13 @@ def slug(name):
 
 # 60 of each normal class, as the digits split of the cold-start issue; FIRST
 # has 348-924 objects a class, 200 of each keeps a few hundred per split;
-# first-fits holds the whole 300-px fields as FITS in linear flux with noise
+# first-fits holds the whole 300-px fields as FITS in linear flux with noise,
+# seen at 128 px as the stages see a larger cutout by default
 SUITES = {
     "digits": each_class_rare("digits", DIGIT_CLASSES, 60, 8, "digit"),
     "fmnist": each_class_rare("fashion-mnist", FASHION_MNIST_CLASSES, 60, 28, "fmnist"),
     "first": each_class_rare("first", FIRST_CLASSES, 200, 64, "first", crop=100),
-    "first-fits": each_class_rare("first", FIRST_CLASSES, 200, 64, "firstfits", fits=True),
+    "first-fits": each_class_rare("first", FIRST_CLASSES, 200, 128, "firstfits", fits=True),
 }
 assert tuple(SUITES) == SUITE_NAMES
 

@@ -13,7 +13,7 @@ from .astronomaly_compat import AhuntStage
 from .cutout_store import (CHUNK_SIZE, MAX_INPUT_SIDE, STORE_DIR, CutoutStore,
                            default_input_size)
 from ..engine.hunter import Hunter
-from ..engine.presets import PAGE_SETTINGS, page_settings
+from ..engine.presets import SURVEY_SETTINGS, page_settings
 from .label_mapping import NOT_INTERESTING, LabelMapping
 from .session import SESSION_DIR, AhuntSession, positions
 
@@ -33,9 +33,10 @@ class AhuntFeatures(AhuntStage):
         interesting, leaving out every labelled one, so the interesting
         objects do not stay among them.
     hunter : Hunter, optional
-        The unfitted engine to use (by default ``Hunter(**page_settings(n),
-        random_state=random_state)`` for the ``n`` objects read: ``PAGE_SETTINGS``,
-        or ``SURVEY_SETTINGS`` from ``SURVEY_FROM`` objects on, see :mod:`..engine.presets`;
+        The unfitted engine to use (by default ``Hunter(**page_settings(n, side),
+        random_state=random_state)`` for the ``n`` objects read, ``side`` px wide:
+        ``PAGE_SETTINGS``, strided from ``STRIDE_FROM_SIDE`` px, or ``SURVEY_SETTINGS``
+        from ``SURVEY_FROM`` objects on, see :mod:`..engine.presets`;
         its backbone is pretrained on ``n_initial`` cutouts drawn at random when
         its ``pretrain_epochs`` > 0). Ignored when ``output_dir`` holds a saved session, which
         is resumed instead; delete ``<output_dir>/ahunt_session`` to start over.
@@ -131,7 +132,8 @@ class AhuntFeatures(AhuntStage):
             return AhuntSession(hunter, ids, images, directory, self.label_mapping,
                                 pseudo_normals, self.random_state,
                                 **self._session_options(directory))
-        hunter = self.hunter if self.hunter is not None else self._default_hunter(len(ids))
+        hunter = self.hunter if self.hunter is not None else \
+            self._default_hunter(len(ids), max(images.shape[1:3]))
         sample = self._sample(len(ids))
         if self.known_labels is not None:
             known = pd.Series(self.known_labels)
@@ -155,9 +157,9 @@ class AhuntFeatures(AhuntStage):
         session.save()
         return session
 
-    def _default_hunter(self, n):
-        settings = page_settings(n)
-        if settings is not PAGE_SETTINGS:
+    def _default_hunter(self, n, side):
+        settings = page_settings(n, side)
+        if settings is SURVEY_SETTINGS:
             print(f"AhuntFeatures: {n} objects: SURVEY_SETTINGS (strided convolutions from "
                   f"28 px, at most 500 examples a class), since every Retrain rescores every "
                   f"object; pass hunter=Hunter(**PAGE_SETTINGS) for the small-pool settings")
