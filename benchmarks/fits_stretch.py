@@ -57,10 +57,11 @@ def main():
         suite.SUITES["first-fits"] = {k: replace(v, size=args.size)
                                       for k, v in suite.SUITES["first-fits"].items()}
     out = Path(args.out)
+    started = run_record()  # the code as it was when the run started
     table = suite.run_suite("first-fits", args.methods, args.seeds, 5, 20, out, args.data_dir,
                             args.splits)
     size = next(iter(suite.SUITES["first-fits"].values())).size
-    record = {**run_record(), "stretch": args.stretch, "size": size,
+    record = {**started, "stretch": args.stretch, "size": size,
               "downsample": args.downsample or presets.PAGE_SETTINGS.get("downsample", "pool")}
     (out / "run.json").write_text(json.dumps(record, indent=1) + "\n")
     print(suite.write_summary(table, out, f"first-fits, {args.stretch}"))

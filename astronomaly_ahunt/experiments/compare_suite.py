@@ -195,9 +195,10 @@ def write_summary(table, out, suite):
 def compare_suite_command(args):
     from .benchmark import run_record
     out = Path(args.output_dir)
+    record = run_record()  # the code as it was when the run started
     table = run_suite(args.suite, args.methods, args.seeds, args.rounds, args.labels, out,
                       args.data_dir, args.splits, args.interesting)
-    (out / "run.json").write_text(json.dumps(run_record(), indent=1) + "\n")
+    (out / "run.json").write_text(json.dumps(record, indent=1) + "\n")
     text = write_summary(table, out, args.suite)
     print("\n" + text + f"written: {out / 'suite.csv'}, {out / 'summary.txt'}, "
                         f"{out / 'suite.png'}")
