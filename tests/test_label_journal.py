@@ -81,7 +81,10 @@ def test_400_presses_from_8_threads_at_once_all_survive_a_kill(tmp_path):
     assert _restored(tmp_path).tolist() == [k % 6 for k in range(400)]
 
 
-def test_deletes_stay_deleted_and_a_retrain_compacts_the_journal(tmp_path):
+def test_deletes_stay_deleted_and_a_retrain_compacts_the_journal(tmp_path, monkeypatch):
+    from astronomaly_ahunt.stages import human_loop_learning
+    # a person deletes seconds after labelling; the test does not wait
+    monkeypatch.setattr(human_loop_learning, "RACE_WINDOW", 0.0)
     frame, stage = _page(tmp_path)
     path = str(tmp_path / "ml_scores.csv")
     for k in range(10):
@@ -138,3 +141,20 @@ def test_after_a_random_sort_a_refused_press_blocks_no_later_press_nor_the_retra
     combined = stage.combine_data_frames(features, page)
     assert "ghost" not in page.index and page.loc[IDS[7], "human_label"] == -1
     assert len(combined) == len(IDS) and stage.anomaly_scores is page
+
+
+def test_a_label_unset_by_two_presses_at_once_is_not_taken_for_a_delete(tmp_path):
+    frame, stage = _page(tmp_path)
+    path = str(tmp_path / "ml_scores.csv")
+    frame.loc[IDS[0], "human_label"] = 5
+    stale = frame.astype({"human_label": "int"})
+    stale.loc[IDS[0], "human_label"] = -1  # the server's frame lost it to another press
+    stale.loc[IDS[1], "human_label"] = 3
+    stage.save(frame.astype({"human_label": "int"}), path, "csv")
+    stage.save(stale, path, "csv")
+    assert _restored(tmp_path)[[IDS[0], IDS[1]]].tolist() == [5, 3]
+    # the Retrain trains on the acknowledged label, not on the frame's loss
+    frame.loc[IDS[0], "human_label"] = -1
+    frame.loc[IDS[1], "human_label"] = 3
+    stage.combine_data_frames(pd.DataFrame({"latent_00": 0.0}, index=IDS), frame)
+    assert frame.loc[IDS[0], "human_label"] == 5

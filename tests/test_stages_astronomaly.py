@@ -104,3 +104,36 @@ def test_real_controller_labels_retrains_and_resumes(workdir):
     third.run_pipeline()
     labels = third.anomaly_scores["human_label"]
     assert labels.index[labels != -1].tolist() == [victim]
+
+
+def test_400_presses_at_once_through_the_real_controller_all_survive_a_kill(workdir):
+    """Flask answers each /label on its own thread: 8 threads x 50 presses of
+    the real Controller's set_human_label at once, then the server is gone;
+    a restart restores every one. Astronomaly sets a label in its frame
+    without a lock, and presses at once can lose one another there: the
+    Retrain stage writes each press again, under its lock, from the
+    Controller's own arguments."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from astronomaly.frontend.interface import Controller
+    from astronomaly_ahunt.experiments.example_data import write_digits_cutouts
+    from astronomaly_ahunt.stages.session import with_saved_labels
+
+    data = write_digits_cutouts(workdir / "data8", n_anomalies=12, size=8)
+    script = workdir / "ahunt_presses_pipeline.py"
+    script.write_text(textwrap.dedent(SCRIPT.format(
+        images=str(data / "images"), out=str(workdir / "presses"), data=str(data))))
+    controller = Controller(str(script))
+    controller.run_pipeline()
+    ids = controller.anomaly_scores.index[:400].tolist()
+    pressed = {obj: k % 6 for k, obj in enumerate(ids)}
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda obj: controller.set_human_label(obj, float(pressed[obj])), ids))
+    blank = pd.DataFrame(index=controller.anomaly_scores.index)
+    restored = with_saved_labels(blank, str(workdir / "presses"))["human_label"]
+    assert restored[ids].tolist() == [pressed[obj] for obj in ids]
+    # and the next Retrain trains on every one, whatever the frame lost
+    assert controller.run_active_learning()["status"] == "success"
+    assert controller.anomaly_scores.loc[ids, "human_label"].astype(int).tolist() == \
+        [pressed[obj] for obj in ids]
+    assert len(controller.active_learning.session.hunter.labels_) == len(ids)

@@ -23,6 +23,8 @@ for every object.
 
 import itertools
 import os
+import sys
+import time
 import warnings
 
 import numpy as np
@@ -31,6 +33,10 @@ import pandas as pd
 from .astronomaly_compat import SAVE_LOCK, AhuntStage
 from .label_journal import append_labels, clear_journal, journal_path
 from .label_mapping import LABEL_VALUES, ML_SCORES, UNLABELLED
+
+# a label unset sooner than this after it was recorded was lost to presses at
+# once in the server's frame, not taken back by Delete Labels
+RACE_WINDOW = 1.0
 from .visualisation import latent_projection
 
 
@@ -78,7 +84,7 @@ class AhuntActiveLearning(AhuntStage):
             anomaly_scores["human_label"].astype(int).copy()
         # each save draws a ticket; each recorded label keeps its save's
         self._tickets = itertools.count(1)
-        self._recorded_by = None
+        self._recorded_by = self._recorded_at = None
         self._refused = set()
 
     def save(self, output, filename, file_format=""):
@@ -88,17 +94,37 @@ class AhuntActiveLearning(AhuntStage):
         if os.path.basename(filename) == ML_SCORES and "human_label" in output.columns:
             # the server hands over a copy of its frame, made just before this
             # call: the ticket orders the copies, the lock the records
-            ticket = next(self._tickets)
+            ticket, entered = next(self._tickets), time.monotonic()
+            press = _page_press()
             with SAVE_LOCK:
-                self._record_presses(self._refuse_bad_labels(output, ticket), ticket)
+                if press is not None:
+                    output = self._repair_press(output, *press)
+                self._record_presses(self._refuse_bad_labels(output, ticket, entered), ticket,
+                                     entered)
             return
         super().save(output, filename, file_format)
 
-    def _record_presses(self, frame, ticket):
+    def _repair_press(self, output, page, idx, label):
+        """The press ``idx`` -> ``label`` written again, under the lock, into
+        the page's own frame ``page`` and the copy ``output``: Astronomaly
+        sets it unlocked, and two presses at once can lose one of the two
+        (pandas writes the whole column back). Follows the page's frame,
+        which a Random sort replaces."""
+        self.anomaly_scores = page
+        if self.session.ids.get_indexer([str(idx)])[0] < 0 or label not in LABEL_VALUES:
+            return output  # refused below, as it stands
+        page.loc[idx, "human_label"] = label
+        if idx in output.index:
+            output.loc[idx, "human_label"] = int(label)
+        return output
+
+    def _record_presses(self, frame, ticket, entered):
         """Append to the journal every label of ``frame`` that differs from
         the recorded one, unless a save with a later ticket (a newer copy of
-        the page's frame) recorded that object: O(objects) in memory,
-        O(changes) on disk."""
+        the page's frame) recorded that object, or the label is unset other
+        than as Delete Labels unsets (most of the labels, each more than
+        ``RACE_WINDOW`` after it was recorded): the server's own race can
+        unset a few. O(objects) in memory, O(changes) on disk."""
         values = frame["human_label"].to_numpy().astype(int)
         with SAVE_LOCK:
             if self._recorded is None:
@@ -108,6 +134,7 @@ class AhuntActiveLearning(AhuntStage):
             recorded = self._recorded
             if self._recorded_by is None:
                 self._recorded_by = np.zeros(len(recorded), dtype=np.int64)
+                self._recorded_at = np.full(len(recorded), -np.inf)
             # the same order unless the page re-sorted its frame
             if frame.index.equals(recorded.index):
                 where = np.flatnonzero(values != recorded.to_numpy())
@@ -116,13 +143,21 @@ class AhuntActiveLearning(AhuntStage):
                 at = recorded.index.get_indexer(frame.index.astype(str))
                 mask = (at >= 0) & (values != recorded.to_numpy()[np.maximum(at, 0)])
                 where, ids, values = at[mask], frame.index[mask], values[mask]
-            newer = self._recorded_by[where] > ticket
-            where, ids, values = where[~newer], ids[~newer], values[~newer]
+            keep = self._recorded_by[where] <= ticket
+            # the page unsets labels only by Delete Labels: all of them, seconds
+            # after they were given; presses at once in the server's unlocked
+            # frame can unset a few, given moments before
+            unset = values == UNLABELLED
+            old = entered - self._recorded_at[where] >= RACE_WINDOW
+            delete = 2 * int((unset & old).sum()) > int((recorded.to_numpy() != UNLABELLED).sum())
+            keep &= ~unset | (old & delete)
+            where, ids, values = where[keep], ids[keep], values[keep]
             append_labels(journal_path(self.output_dir), pd.Series(values, index=ids))
             recorded.iloc[where] = values
             self._recorded_by[where] = ticket
+            self._recorded_at[where] = time.monotonic()
 
-    def _refuse_bad_labels(self, frame, ticket):
+    def _refuse_bad_labels(self, frame, ticket, entered):
         """``frame`` without labels the session cannot take; they are also
         taken out of the page's frame, so they block nothing later. A label
         or id refused for the first time raises, after the other labels are
@@ -144,7 +179,7 @@ class AhuntActiveLearning(AhuntStage):
         frame.loc[bad[~unknown], "human_label"] = UNLABELLED
         if not new:
             return frame
-        self._record_presses(frame, ticket)
+        self._record_presses(frame, ticket, entered)
         raise ValueError(f"label refused for {len(new)} object(s) "
                          f"({'; '.join(f'{i}: {why}' for i, why in new[:5])}): labels are -1 "
                          f"(none) or 0-5, on the objects the page shows. Nothing else changed")
@@ -165,8 +200,27 @@ class AhuntActiveLearning(AhuntStage):
                   f"{list(unknown[:3]) + list(bad[:3])}")
             _clean_page_frame(ml_df, unknown, bad)
         self.session.positions(features.index)
+        self._restore_lost_presses(ml_df)
         self.anomaly_scores = ml_df
         return pd.concat((features, ml_df), axis=1, join="inner")
+
+    def _restore_lost_presses(self, page):
+        """Labels recorded (acknowledged) but unset in the page's frame by
+        the server's own race, put back before the round trains on it;
+        after Delete Labels the frame stands."""
+        with SAVE_LOCK:
+            if self._recorded is None or "human_label" not in page.columns:
+                return
+            recorded = self._recorded.reindex(page.index.astype(str)).to_numpy()
+            shown = page["human_label"].to_numpy()
+            # Delete Labels reaches the record with the next press, and a
+            # Retrain with every label unset never reaches this stage
+            lost = (shown == UNLABELLED) & (recorded != UNLABELLED) & ~np.isnan(recorded)
+            if lost.any():
+                print(f"AHUNT: {int(lost.sum())} acknowledged label(s) the server's frame had "
+                      f"lost to presses at the same moment put back: "
+                      f"{list(page.index[lost][:5])}")
+                page.loc[page.index[lost], "human_label"] = recorded[lost]
 
     def _execute_function(self, data):
         session = self.session
@@ -207,6 +261,7 @@ class AhuntActiveLearning(AhuntStage):
             self._recorded.index = self._recorded.index.astype(str)
             # a copy of the page's frame made before this one takes nothing back
             self._recorded_by = np.full(len(frame), next(self._tickets), dtype=np.int64)
+            self._recorded_at = np.full(len(frame), time.monotonic())
 
     def _update_in_place(self, latent):
         ids = self.session.ids
@@ -229,3 +284,22 @@ def _clean_page_frame(page, unknown, bad):
         warnings.simplefilter("ignore", DeprecationWarning)
         page.drop(index=unknown, inplace=True, errors="ignore")
     page.loc[page.index.intersection(bad), "human_label"] = UNLABELLED
+
+
+def _page_press():
+    """(the page's frame, id, label) of the label press being saved, when
+    the caller is Astronomaly's ``Controller.set_human_label`` (its /label
+    route), else None. Its own arguments, since the frame it hands over may
+    have lost the press to another one made at the same time."""
+    caller = sys._getframe(2)
+    if caller.f_code.co_name != "set_human_label":
+        return None
+    controller, idx, label = (caller.f_locals.get(k) for k in ("self", "idx", "label"))
+    page = getattr(controller, "anomaly_scores", None)
+    if not isinstance(page, pd.DataFrame) or idx is None or label is None:
+        return None
+    try:
+        value = float(label)
+    except (TypeError, ValueError):
+        return None
+    return page, idx, int(value) if value.is_integer() else value
