@@ -85,14 +85,15 @@ def restored_labels(args, ids):
 
 def burst(ids, threads, presses, rng, sent, lock):
     """``threads`` threads pressing ``presses`` buttons each, at once; every
-    press is recorded in ``sent`` as [id, label, answered] in send order."""
+    press is recorded in ``sent`` as [id, label, answered, sent at, answered at]."""
     def press(chosen, labels):
         for obj, label in zip(chosen, labels):
             with lock:
-                record = [obj, label, False]
+                record = [obj, label, False, time.monotonic(), float("inf")]
                 sent.append(record)
             try:
                 post("/label", {"id": obj, "label": str(label)}, timeout=30)
+                record[4] = time.monotonic()
                 record[2] = True
             except (urllib.error.URLError, http.client.HTTPException, OSError):
                 return  # the server is gone
@@ -105,17 +106,22 @@ def burst(ids, threads, presses, rng, sent, lock):
 
 
 def lost(sent, restored):
-    """Acknowledged presses whose label did not come back: the last answered
-    press of each object must be restored, or a later unanswered one."""
+    """Objects whose acknowledged label did not come back. Of the presses
+    of one object, one answered before another answered press was sent is
+    superseded by it; the restored label must be one of the presses that
+    are not (two at once have no order; one cut off by the kill may or may
+    not have counted)."""
+    by_object = {}
+    for record in sent:
+        by_object.setdefault(record[0], []).append(record)
     lost_ = []
-    for obj in {record[0] for record in sent}:
-        history = [r for r in sent if r[0] == obj]
-        answered = [k for k, r in enumerate(history) if r[2]]
-        if not answered:
+    for obj, history in by_object.items():
+        if not any(r[2] for r in history):
             continue
-        allowed = {r[1] for r in history[answered[-1]:]}
-        if restored.get(obj) not in allowed:
-            lost_.append((obj, history[answered[-1]][1], restored.get(obj)))
+        standing = [r for r in history
+                    if not any(q[2] and q[3] > r[4] for q in history)]
+        if restored.get(obj) not in {r[1] for r in standing}:
+            lost_.append((obj, [r[1] for r in standing], restored.get(obj)))
     return lost_
 
 

@@ -26,6 +26,7 @@ import os
 import sys
 import time
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -94,13 +95,13 @@ class AhuntActiveLearning(AhuntStage):
         if os.path.basename(filename) == ML_SCORES and "human_label" in output.columns:
             # the server hands over a copy of its frame, made just before this
             # call: the ticket orders the copies, the lock the records
-            ticket, entered = next(self._tickets), time.monotonic()
             press = _page_press()
+            call = _SaveCall(next(self._tickets), time.monotonic(),
+                             None if press is None else str(press[1]))
             with SAVE_LOCK:
                 if press is not None:
                     output = self._repair_press(output, *press)
-                self._record_presses(self._refuse_bad_labels(output, ticket, entered), ticket,
-                                     entered)
+                self._record_presses(self._refuse_bad_labels(output, call), call)
             return
         super().save(output, filename, file_format)
 
@@ -118,13 +119,15 @@ class AhuntActiveLearning(AhuntStage):
             output.loc[idx, "human_label"] = int(label)
         return output
 
-    def _record_presses(self, frame, ticket, entered):
-        """Append to the journal every label of ``frame`` that differs from
-        the recorded one, unless a save with a later ticket (a newer copy of
-        the page's frame) recorded that object, or the label is unset other
-        than as Delete Labels unsets (most of the labels, each more than
-        ``RACE_WINDOW`` after it was recorded): the server's own race can
-        unset a few. O(objects) in memory, O(changes) on disk."""
+    def _record_presses(self, frame, call):
+        """Append to the journal the labels of ``frame`` that differ from the
+        recorded ones: O(objects) in memory, O(changes) on disk. Not when a
+        save with a later ticket (a newer copy of the page's frame) recorded
+        that object; and when the press being saved is known, only its own
+        label and the unsets of Delete Labels (most of the labels, each more
+        than ``RACE_WINDOW`` after it was recorded): every press has its own
+        save, and any other difference is the server's own race (its frame,
+        set unlocked, can lose or revert labels given at the same moment)."""
         values = frame["human_label"].to_numpy().astype(int)
         with SAVE_LOCK:
             if self._recorded is None:
@@ -143,21 +146,23 @@ class AhuntActiveLearning(AhuntStage):
                 at = recorded.index.get_indexer(frame.index.astype(str))
                 mask = (at >= 0) & (values != recorded.to_numpy()[np.maximum(at, 0)])
                 where, ids, values = at[mask], frame.index[mask], values[mask]
-            keep = self._recorded_by[where] <= ticket
             # the page unsets labels only by Delete Labels: all of them, seconds
             # after they were given; presses at once in the server's unlocked
             # frame can unset a few, given moments before
             unset = values == UNLABELLED
-            old = entered - self._recorded_at[where] >= RACE_WINDOW
-            delete = 2 * int((unset & old).sum()) > int((recorded.to_numpy() != UNLABELLED).sum())
-            keep &= ~unset | (old & delete)
+            old = call.entered - self._recorded_at[where] >= RACE_WINDOW
+            delete = unset & old & \
+                (2 * int((unset & old).sum()) > int((recorded.to_numpy() != UNLABELLED).sum()))
+            wanted = (~unset | delete) if call.press_id is None else \
+                ((np.asarray(ids.astype(str)) == call.press_id) & ~unset) | delete
+            keep = wanted & (self._recorded_by[where] <= call.ticket)
             where, ids, values = where[keep], ids[keep], values[keep]
             append_labels(journal_path(self.output_dir), pd.Series(values, index=ids))
             recorded.iloc[where] = values
-            self._recorded_by[where] = ticket
+            self._recorded_by[where] = call.ticket
             self._recorded_at[where] = time.monotonic()
 
-    def _refuse_bad_labels(self, frame, ticket, entered):
+    def _refuse_bad_labels(self, frame, call):
         """``frame`` without labels the session cannot take; they are also
         taken out of the page's frame, so they block nothing later. A label
         or id refused for the first time raises, after the other labels are
@@ -179,7 +184,7 @@ class AhuntActiveLearning(AhuntStage):
         frame.loc[bad[~unknown], "human_label"] = UNLABELLED
         if not new:
             return frame
-        self._record_presses(frame, ticket, entered)
+        self._record_presses(frame, call)
         raise ValueError(f"label refused for {len(new)} object(s) "
                          f"({'; '.join(f'{i}: {why}' for i, why in new[:5])}): labels are -1 "
                          f"(none) or 0-5, on the objects the page shows. Nothing else changed")
@@ -284,6 +289,17 @@ def _clean_page_frame(page, unknown, bad):
         warnings.simplefilter("ignore", DeprecationWarning)
         page.drop(index=unknown, inplace=True, errors="ignore")
     page.loc[page.index.intersection(bad), "human_label"] = UNLABELLED
+
+
+@dataclass(frozen=True)
+class _SaveCall:
+    """One save of the page's labels: its ticket (the order the server's
+    frame copies were made in), when it entered, and the id of the press
+    being saved when the server's call says it."""
+
+    ticket: int
+    entered: float
+    press_id: str | None
 
 
 def _page_press():
