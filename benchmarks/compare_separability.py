@@ -3,7 +3,8 @@ when every object is labelled?
 
 A reference for ``astronomaly-ahunt compare``: for each seed's cutouts (the
 same folders ``compare --data`` writes), the Hunter's CNN with the page's
-settings (``PAGE_SETTINGS``: reconstruction pretraining on the whole pool,
+settings (``page_settings`` for the pool's size and side, as the stages
+choose them: reconstruction pretraining on the whole pool,
 then supervised) learns "interesting or not" from 4/5 of the objects, all
 labelled (20 of the 25 rare ones), and ranks the held-out fifth; five
 folds rank every object once. Printed per seed: the ROC AUC of the pooled
@@ -52,12 +53,12 @@ def cross_validated_scores(x, interesting, seed, folds, epochs):
     from sklearn.model_selection import StratifiedKFold
 
     from astronomaly_ahunt import Hunter
-    from astronomaly_ahunt.engine.presets import PAGE_SETTINGS
+    from astronomaly_ahunt.engine.presets import page_settings
     scores = np.zeros(len(x))
     split = StratifiedKFold(folds, shuffle=True, random_state=seed)
     for k, (train, test) in enumerate(split.split(x, interesting)):
         names = np.where(interesting[train], "interesting", "not")
-        hunter = Hunter(**{**PAGE_SETTINGS, "initial_epochs": epochs},
+        hunter = Hunter(**{**page_settings(len(x), max(x.shape[1:3])), "initial_epochs": epochs},
                         random_state=seed * folds + k)
         hunter.fit_initial(x[train], names, unlabelled=x)
         scores[test] = hunter.predict_proba(x[test])[:, hunter.taxonomy_.index("interesting")]
