@@ -125,13 +125,13 @@ class AhuntFeatures(AhuntStage):
     def _session(self, ids, images):
         directory = f"{self.output_dir.rstrip('/')}/{SESSION_DIR}"
         pseudo_normals = self.n_initial if self.known_labels is None else 0
-        hunter = AhuntSession.saved_hunter(directory)
-        if hunter is not None:
-            print(f"AhuntFeatures: resuming the session in {directory} at round "
-                  f"{hunter.round_} with {len(hunter.labels_)} labelled objects")
-            return AhuntSession(hunter, ids, images, directory, self.label_mapping,
-                                pseudo_normals, self.random_state,
-                                **self._session_options(directory))
+        return AhuntSession.open(directory, ids, images, self.label_mapping,
+                                 lambda: self._fitted_hunter(ids, images), pseudo_normals,
+                                 self.random_state, **self._session_options(directory))
+
+    def _fitted_hunter(self, ids, images):
+        """A new session's Hunter, fitted on round 0: the catalogue's known
+        labels, or one class of objects drawn at random when there are none."""
         hunter = self.hunter if self.hunter is not None else \
             self._default_hunter(len(ids), max(images.shape[1:3]))
         sample = self._sample(len(ids))
@@ -148,14 +148,7 @@ class AhuntFeatures(AhuntStage):
             x0, y0 = images[where], np.full(len(where), NOT_INTERESTING)
         # round-0 objects are also in the pool: with their ids, one the user
         # labels later stops training as a round-0 normal
-        hunter.fit_initial(x0, y0, ids=np.asarray(ids)[where], unlabelled=images[sample])
-        session = AhuntSession(hunter, ids, images, directory, self.label_mapping,
-                               pseudo_normals, self.random_state,
-                               **self._session_options(directory))
-        # the first pass is saved with the session: a restart before any Retrain scores nothing
-        session.latent_and_proba()
-        session.save()
-        return session
+        return hunter.fit_initial(x0, y0, ids=np.asarray(ids)[where], unlabelled=images[sample])
 
     def _default_hunter(self, n, side):
         settings = page_settings(n, side)

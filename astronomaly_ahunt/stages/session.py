@@ -90,6 +90,25 @@ class AhuntSession:
         self._pass = self._saved_pass()
         self._pixels = None
 
+    @classmethod
+    def open(cls, directory, ids, images, label_mapping, fitted_hunter, pseudo_normals=0,
+             random_state=0, **options):
+        """The session saved in ``directory``, resumed; else a new one on the
+        Hunter ``fitted_hunter()`` returns fitted on round 0, saved at once
+        with its first pass over all objects, so that a restart before any
+        Retrain scores nothing. ``options`` go to the constructor."""
+        hunter = cls.saved_hunter(directory)
+        if hunter is not None:
+            print(f"AHUNT: resuming the session in {directory} at round {hunter.round_} with "
+                  f"{len(hunter.labels_)} labelled objects")
+            return cls(hunter, ids, images, directory, label_mapping, pseudo_normals,
+                       random_state, **options)
+        session = cls(fitted_hunter(), ids, images, directory, label_mapping, pseudo_normals,
+                      random_state, **options)
+        session.latent_and_proba()
+        session.save()
+        return session
+
     def _attach_interest(self):
         # the interest policy is the label mapping's, not saved with the Hunter
         taxonomy = self.hunter.taxonomy_
