@@ -10,13 +10,12 @@ round damaged.
 
 import hashlib
 import json
-import os
-import uuid
 import warnings
 from pathlib import Path
 
 import numpy as np
 
+from .atomic_files import atomic_replace, atomic_write, atomic_write_text
 from .augmentation import Augmentation
 from .model import AhuntNet
 from .taxonomy import Taxonomy
@@ -42,14 +41,7 @@ def save_hunter(hunter, directory):
     directory.mkdir(parents=True, exist_ok=True)
     tag = f"r{hunter.round_:04d}-{len(hunter.labels_)}"
     model_file, data_file = f"model-{tag}.keras", f"labelled-{tag}.npz"
-    tmp_model = directory / f".{model_file}.{uuid.uuid4().hex}.tmp.keras"  # Keras wants .keras
-    try:
-        hunter.net_.save(tmp_model)
-        with open(tmp_model, "rb") as written:
-            os.fsync(written.fileno())
-        os.replace(tmp_model, directory / model_file)
-    finally:
-        tmp_model.unlink(missing_ok=True)
+    atomic_replace(directory / model_file, hunter.net_.save)
     ids = list(hunter.labels_)
     images = np.stack([hunter._images[i] for i in ids]) if ids else \
         np.zeros((0,) + tuple(hunter.input_shape_), np.float32)
@@ -168,23 +160,3 @@ def _arrays(path, *names):
 def _json_id(value):
     # JSON turns tuple ids into lists; ids must stay hashable
     return tuple(value) if isinstance(value, list) else value
-
-
-def atomic_write(path, write, binary=True):
-    """Write ``path`` through ``write(file)`` so that readers see the old or
-    the new file, never a half-written one."""
-    path = Path(path)
-    # a name of its own, so that two writers never rename each other's file
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "wb" if binary else "w") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def atomic_write_text(path, text):
-    atomic_write(path, lambda f: f.write(text), binary=False)

@@ -13,12 +13,13 @@ import hashlib
 import os
 import threading
 import time
-import uuid
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ..engine.atomic_files import TMP_SUFFIX, atomic_replace
 
 LOG_FILE = "astronomaly.log"
 CHECKSUM_MARK = " - checksum: "
@@ -231,7 +232,6 @@ except ImportError:
     ASTRONOMALY_INSTALLED = False
 
 
-TMP_SUFFIX = ".tmp"
 # re-entrant: the Retrain stage holds it across writing ml_scores.csv and
 # emptying the label journal, and saves inside
 SAVE_LOCK = threading.RLock()
@@ -261,21 +261,12 @@ class AhuntStage(PipelineStage):
         file_format = file_format or self.file_format
         suffix = "." + file_format
         final = filename if suffix in filename else filename + suffix
-        head, name = os.path.split(final)
         # Flask answers each press on its own thread: one writer at a time,
-        # each through a temporary file of its own, so two presses can
-        # neither rename each other's file away nor interleave their lines
-        tmp = os.path.join(head, f".{name}.{os.getpid()}.{uuid.uuid4().hex}{TMP_SUFFIX}{suffix}")
+        # each through a temporary file of its own (nothing is written when
+        # save_output is off)
         with SAVE_LOCK:
-            try:
-                super().save(output, tmp, file_format)
-                if os.path.exists(tmp):  # nothing is written when save_output is off
-                    with open(tmp, "rb") as written:
-                        os.fsync(written.fileno())
-                    os.replace(tmp, final)
-            finally:
-                if os.path.exists(tmp):
-                    os.remove(tmp)
+            atomic_replace(final, lambda tmp: super(AhuntStage, self).save(output, str(tmp),
+                                                                           file_format))
 
 
 def remove_stale_temporaries(directory):

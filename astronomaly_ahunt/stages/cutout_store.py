@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..engine.persistence import atomic_write_text
+from ..engine.atomic_files import atomic_write_text
 
 STORE_DIR = "ahunt_cutouts"
 # cutouts larger than this (a whole survey field) are shrunk to it for the CNN

@@ -34,11 +34,11 @@ import pandas as pd
 from .astronomaly_compat import SAVE_LOCK, AhuntStage
 from .label_journal import append_labels, clear_journal, journal_path
 from .label_mapping import LABEL_VALUES, ML_SCORES, UNLABELLED
+from .visualisation import latent_projection
 
 # a label unset sooner than this after it was recorded was lost to presses at
 # once in the server's frame, not taken back by Delete Labels
 RACE_WINDOW = 1.0
-from .visualisation import latent_projection
 
 
 class AhuntActiveLearning(AhuntStage):
@@ -78,15 +78,21 @@ class AhuntActiveLearning(AhuntStage):
         self.column_to_sort_by = column_to_sort_by
         self.show_unlabelled_first = show_unlabelled_first
         self.random_state = random_state
-        # the labels as last recorded (ml_scores.csv and the journal), a
-        # copy: the page's frame is changed in place by every press
-        self._recorded = None if anomaly_scores is None or \
-            "human_label" not in anomaly_scores.columns else \
-            anomaly_scores["human_label"].astype(int).copy()
         # each save draws a ticket; each recorded label keeps its save's
         self._tickets = itertools.count(1)
-        self._recorded_by = self._recorded_at = None
+        self._recorded = None
+        if anomaly_scores is not None and "human_label" in anomaly_scores.columns:
+            self._reset_record(anomaly_scores["human_label"])
         self._refused = set()
+
+    def _reset_record(self, labels, ticket=0, at=-np.inf):
+        """The labels as last recorded (ml_scores.csv and the journal): a
+        copy, since the page's frame changes in place with every press; with
+        the ticket and the time each was recorded at."""
+        self._recorded = pd.Series(labels.to_numpy().astype(int),
+                                   index=labels.index.astype(str))
+        self._recorded_by = np.full(len(labels), ticket, dtype=np.int64)
+        self._recorded_at = np.full(len(labels), at, dtype=float)
 
     def save(self, output, filename, file_format=""):
         """Astronomaly's save. The page's ``ml_scores.csv`` is checked first
@@ -131,13 +137,11 @@ class AhuntActiveLearning(AhuntStage):
         values = frame["human_label"].to_numpy().astype(int)
         with SAVE_LOCK:
             if self._recorded is None:
-                self._recorded = pd.Series(UNLABELLED, index=self.session.ids, dtype=int)
+                labels = pd.Series(UNLABELLED, index=self.session.ids, dtype=int)
                 given = self.session.labels_as_values()
-                self._recorded[given.index] = given
+                labels[given.index] = given
+                self._reset_record(labels)
             recorded = self._recorded
-            if self._recorded_by is None:
-                self._recorded_by = np.zeros(len(recorded), dtype=np.int64)
-                self._recorded_at = np.full(len(recorded), -np.inf)
             # the same order unless the page re-sorted its frame
             if frame.index.equals(recorded.index):
                 where = np.flatnonzero(values != recorded.to_numpy())
@@ -169,11 +173,7 @@ class AhuntActiveLearning(AhuntStage):
         recorded, so the page's request fails with the reason; one refused
         before is left out silently (after the page's Random sort its frame
         is a new one, which a refusal cannot reach until the next Retrain)."""
-        labels = pd.to_numeric(frame["human_label"], errors="coerce")
-        # get_indexer, not isin: Index.isin on pandas' arrow strings takes 0.6 s
-        # for 10^5 ids, and this runs on every label the page saves
-        unknown = self.session.ids.get_indexer(frame.index.astype(str)) < 0
-        bad = ~labels.isin([UNLABELLED, *LABEL_VALUES]).to_numpy() & ~unknown
+        labels, unknown, bad = self._unknown_and_bad(frame)
         if not (bad.any() or unknown.any()):
             return frame
         _clean_page_frame(self.anomaly_scores, frame.index[unknown], frame.index[bad])
@@ -189,16 +189,26 @@ class AhuntActiveLearning(AhuntStage):
                          f"({'; '.join(f'{i}: {why}' for i, why in new[:5])}): labels are -1 "
                          f"(none) or 0-5, on the objects the page shows. Nothing else changed")
 
+    def _unknown_and_bad(self, frame):
+        """(``frame``'s labels as numbers, a mask of its ids that are not the
+        session's, a mask of its other labels that are not -1 or 0-5); a
+        frame with no labels yet has none to refuse."""
+        labels = pd.to_numeric(frame["human_label"], errors="coerce") \
+            if "human_label" in frame.columns else pd.Series(UNLABELLED, index=frame.index)
+        # get_indexer, not isin: Index.isin on pandas' arrow strings takes 0.6 s
+        # for 10^5 ids, and this runs on every label the page saves
+        unknown = self.session.ids.get_indexer(frame.index.astype(str)) < 0
+        bad = ~labels.isin([UNLABELLED, *LABEL_VALUES]).to_numpy() & ~unknown
+        return labels, unknown, bad
+
     def combine_data_frames(self, features, ml_df):
         """The frame the frontend hands to :meth:`run`: features and scores
         side by side. Every id of both must be an object of the session.
         ``ml_df`` is the page's frame itself: kept as :attr:`anomaly_scores`,
         after any row of an unknown id or label outside -1 and 0-5 that a
         refused press left in it (after a Random sort) is taken out."""
-        unknown = ml_df.index[self.session.ids.get_indexer(ml_df.index.astype(str)) < 0]
-        labels = pd.to_numeric(ml_df.get("human_label", pd.Series(dtype=float)),
-                               errors="coerce")
-        bad = labels.index[~labels.isin([UNLABELLED, *LABEL_VALUES])].difference(unknown)
+        _, unknown, bad = self._unknown_and_bad(ml_df)
+        unknown, bad = ml_df.index[unknown], ml_df.index[bad]
         if len(unknown) or len(bad):
             print(f"AHUNT: WARNING: {len(unknown)} unknown id(s) and {len(bad)} label(s) "
                   f"outside -1 and 0-5, refused earlier, taken out of the page's list: "
@@ -262,11 +272,8 @@ class AhuntActiveLearning(AhuntStage):
         with SAVE_LOCK:
             super().save(frame, os.path.join(self.output_dir, ML_SCORES), "csv")
             clear_journal(journal_path(self.output_dir))
-            self._recorded = frame["human_label"].copy()
-            self._recorded.index = self._recorded.index.astype(str)
             # a copy of the page's frame made before this one takes nothing back
-            self._recorded_by = np.full(len(frame), next(self._tickets), dtype=np.int64)
-            self._recorded_at = np.full(len(frame), time.monotonic())
+            self._reset_record(frame["human_label"], next(self._tickets), time.monotonic())
 
     def _update_in_place(self, latent):
         ids = self.session.ids

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from ..engine.hunter import Hunter
-from ..engine.persistence import PREVIOUS_STATE_FILE, STATE_FILE, atomic_write
+from ..engine.atomic_files import atomic_write
+from ..engine.persistence import PREVIOUS_STATE_FILE, STATE_FILE
 from ..engine.questions import pixel_features
 from .anomaly_detection import page_scores
 from .cutout_store import CHUNK_SIZE, StoredImages
