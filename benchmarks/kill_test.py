@@ -14,7 +14,8 @@ Python of a virtualenv that has Astronomaly and this package::
     python benchmarks/kill_test.py --astronomaly-src /path/to/astronomaly \\
         --kills 30 --output benchmarks/results/kill-test
 
-Writes ``kill_test.csv`` (one row per cycle) and ``summary.txt`` in --output.
+Writes ``kill_test.csv`` (one row per cycle), ``summary.txt`` and ``run.json``
+(commit, machine, command) in --output.
 """
 
 import argparse
@@ -140,6 +141,8 @@ def main():
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     subprocess.run(["rm", "-rf", args.served])
+    from astronomaly_ahunt.experiments.benchmark import run_record
+    started = run_record()  # the code as it was when the run started
     rng = random.Random(args.seed)
     sent, lock, rows = [], threading.Lock(), []
     log = open(out / "server.log", "w")
@@ -169,6 +172,7 @@ def main():
         rows.append(row)
         print(json.dumps(row), flush=True)
     os.kill(server.pid, signal.SIGKILL)
+    (out / "run.json").write_text(json.dumps(started, indent=1) + "\n")
     table = pd.DataFrame(rows)
     table.to_csv(out / "kill_test.csv", index=False)
     text = (f"{args.kills} kills of Astronomaly's real server ({platform.processor() or platform.machine()}), "
