@@ -11,9 +11,12 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from .engine.losses import LOSSES
 from .engine.presets import HUNTER_PRESETS
+from .engine.questions import STRATEGIES
 from .experiments.methods import DEFAULT_METHODS, METHODS
 from .experiments.protocols import PROTOCOLS
+from .stages.page import INTERESTING_FROM
 
 DEFAULT_OUTPUT = "ahunt_output"
 
@@ -95,9 +98,9 @@ def _add_simulate_parser(commands):
                                     "embedded (an MNIST .npz, the Fashion-MNIST folder)")
     sim.add_argument("--rounds", type=_count, help="override the protocol's number of rounds")
     sim.add_argument("--questions", type=_count, help="override n_q, questions per round")
-    sim.add_argument("--strategy", choices=["uncertainty", "anomalous", "random"],
+    sim.add_argument("--strategy", choices=list(STRATEGIES),
                      help="question strategy (default: the preset's, else uncertainty)")
-    sim.add_argument("--loss", default="softmax", choices=["softmax", "focal", "isomax"],
+    sim.add_argument("--loss", default="softmax", choices=LOSSES,
                      help="the CNN's loss: softmax cross-entropy (the paper's), focal, or "
                           "IsoMax (distance to a prototype per class); default softmax")
     sim.add_argument("--preset", choices=sorted(HUNTER_PRESETS), default="default",
@@ -284,8 +287,8 @@ def _add_compare_parser(commands):
     cmp.add_argument("--seeds", type=int, nargs="+",
                      help="seeds, each a separate run of every method or script "
                           "(default 0 1 2 3 4; with --suite 0 1 2 3 4 5)")
-    cmp.add_argument("--interesting", type=int, default=3,
-                     help="labels >= this count as interesting (default 3)")
+    cmp.add_argument("--interesting", type=int, default=INTERESTING_FROM,
+                     help=f"labels >= this count as interesting (default {INTERESTING_FROM})")
     _add_output_arguments(cmp, None, "ahunt_output/compare, or ahunt_output/compare_NAME "
                                      "with --data")
     cmp.set_defaults(run=compare_command)

@@ -86,6 +86,22 @@ def test_same_seed_same_questions_and_none_asked_twice(round0, pool):
     assert c.ask(x, 4, ids=ids).tolist() != d.ask(x, 4, ids=ids).tolist()
 
 
+def test_explore_reads_the_pool_pixels_once_with_the_seed_the_page_uses(round0, pool,
+                                                                          monkeypatch):
+    from astronomaly_ahunt.engine import hunter as hunter_module
+    seeds = []
+    real = hunter_module.pixel_features
+    monkeypatch.setattr(hunter_module, "pixel_features",
+                        lambda x, seed: seeds.append(seed) or real(x, seed))
+    x, ids = pool
+    explorer = small_hunter(reserve_strategy="explore", random_state=3).fit_initial(*round0)
+    first, second = explorer.ask(x, 4, ids=ids), explorer.ask(x, 4, ids=ids)
+    assert not set(first.tolist()) & set(second.tolist())
+    assert seeds == [3]  # the session seeds its cached pixels by the same random_state
+    explorer.ask(x[:-1], 2, ids=ids[:-1])  # another pool: computed anew
+    assert seeds == [3, 3]
+
+
 def test_save_and_load_resume_the_session(tmp_path, round0, pool, digits):
     x, ids = pool
     hunter = small_hunter().fit_initial(*round0)

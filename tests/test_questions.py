@@ -176,24 +176,27 @@ def test_a_named_class_asks_its_likeliest_members_in_turn_with_what_the_answers_
     """Under 'explore', once an interesting class has examples its share
     alternates the CNN's most probable members with the top of the pixel
     forest reweighted by the answers (no CNN is needed to check the order)."""
-    from astronomaly_ahunt.engine.hunter import Hunter
-    from astronomaly_ahunt.engine.taxonomy import ANOMALY, Taxonomy
+    from astronomaly_ahunt.engine.questions import RESERVE_STRATEGIES, ReservePool
     rng = np.random.default_rng(0)
     pixels = np.concatenate([rng.normal(0, 1, (200, 3)), rng.normal((5, 5, 5), 0.1, (8, 3))])
-    hunter = Hunter(reserve_strategy="explore")
-    hunter.taxonomy_ = Taxonomy(["normal"], reserve="reserve")
-    hunter.taxonomy_.add_class("label_5", ANOMALY)
     proba = np.full((208, 3), 0.1)
     proba[:, 2] = np.linspace(0.9, 0.0, 208)  # the CNN likes the crowd's first objects best
-    labelled = {200: "label_5", 201: "label_5", 0: "normal", 1: "normal"}
-    scores = hunter._explore_scores(rng.normal(0, 1, (208, 4)), proba, list(labelled), 4,
-                                    np.random.default_rng(1), pixels, labelled)
+    normal, found = [0, 1], [200, 201]
+    computed = []
+
+    def pool(found):
+        labelled = normal + found
+        return ReservePool(rng.normal(0, 1, (208, 4)), proba, labelled, 4, known=[0, 2],
+                           reserve=1, anomalies=np.array([False, False, True]), normal=normal,
+                           found=found, pixels=lambda: computed.append(1) or pixels)
+
+    scores = RESERVE_STRATEGIES["explore"](pool(found), seed=5)
     order = np.argsort(-scores[2], kind="stable")
-    asked = [i for i in order if i not in labelled][:6]  # labelled objects are never asked
+    asked = [i for i in order if i not in normal + found][:6]  # labelled objects are never asked
     # the CNN's likeliest, in its order, and the objects alike the answered 5s
     assert asked[0::2] == [2, 3, 4] and all(202 <= i < 208 for i in asked[1::2])
     # before any interesting answer the class shares keep the strategy's ranking
-    del labelled[200], labelled[201]
-    scores = hunter._explore_scores(rng.normal(0, 1, (208, 4)), proba, list(labelled), 4,
-                                    np.random.default_rng(1), pixels, labelled)
-    assert list(scores) == [1]
+    assert list(RESERVE_STRATEGIES["explore"](pool([]), seed=5)) == [1]
+    # the pixels are asked for once a round, and only by a rule that uses them
+    RESERVE_STRATEGIES["latent-forest"](pool([]), seed=5)
+    assert len(computed) == 2

@@ -17,11 +17,11 @@ import inspect
 import numpy as np
 
 from .augmentation import PRESETS, balance
-from .model import LOSSES, AhuntNet
+from .losses import LOSSES
+from .model import AhuntNet
 from .persistence import load_hunter, save_hunter
-from .questions import (RESERVE_STRATEGIES, STRATEGIES, choose_questions, explore,
-                        interleaved_scores, isolation_forest, learnt_isolation, pixel_features,
-                        split_questions, unknownness)
+from .questions import (RESERVE_STRATEGIES, STRATEGIES, ReservePool, choose_questions,
+                        pixel_features, split_questions, unknownness)
 from .taxonomy import ANOMALY, RESERVE, Taxonomy
 from .validation import check_ids, check_images
 
@@ -153,7 +153,7 @@ class Hunter:
         self.set_initial(x, y, ids)
         self.labels_, self._images, self.asked_ = {}, {}, []
         self.question_classes_ = []
-        self._pool = None
+        self._pool = self._pixels = None
         self.round_ = 0
         self._train(self.initial_epochs)
         return self
@@ -165,7 +165,7 @@ class Hunter:
             raise ValueError(f"unknown strategy {self.strategy!r}; choose one of {sorted(STRATEGIES)}")
         if self.reserve_strategy is not None and self.reserve_strategy not in RESERVE_STRATEGIES:
             raise ValueError(f"unknown reserve_strategy {self.reserve_strategy!r}; choose None "
-                             f"or one of {RESERVE_STRATEGIES}")
+                             f"or one of {tuple(RESERVE_STRATEGIES)}")
         if isinstance(self.augmentation, str) and self.augmentation not in PRESETS:
             raise ValueError(f"unknown augmentation {self.augmentation!r}; "
                              f"give an Augmentation or one of {sorted(PRESETS)}")
@@ -197,10 +197,10 @@ class Hunter:
             raise ValueError(f"n_q={n_q} questions asked of a pool of {len(x)} objects of which "
                              f"only {len(x) - len(exclude)} have not been asked or labelled")
         latent, proba = self.latent_and_proba(x)
-        pixels = pixel_features(x, self._seed()) if self.reserve_strategy == "explore" else None
         where = {obj: i for i, obj in enumerate(ids.tolist())}
         labelled = {where[obj]: name for obj, name in self.labels_.items() if obj in where}
-        positions, target = self.choose(latent, proba, int(n_q), exclude, pixels=pixels,
+        positions, target = self.choose(latent, proba, int(n_q), exclude,
+                                        pixels=lambda: self._pool_pixels(x, ids),
                                         labelled=labelled)
         asked = ids[positions]
         self.asked_.extend(asked.tolist())
@@ -208,49 +208,41 @@ class Hunter:
         self._pool = (x, {obj: i for i, obj in enumerate(ids.tolist())})
         return asked
 
+    def _pool_pixels(self, x, ids):
+        """:func:`.questions.pixel_features` of the pool ``x`` named ``ids``,
+        seeded by ``random_state`` as the page's are, and kept while the
+        pool's ids stay the same (they name the same objects)."""
+        cached = self._pixels
+        if cached is None or not np.array_equal(cached[0], ids):
+            self._pixels = (ids.copy(), pixel_features(x, self.random_state))
+        return self._pixels[1]
+
     def choose(self, latent, proba, n_q, exclude=(), rng=None, pixels=None, labelled=None):
         """(positions, class columns) of ``n_q`` questions among objects with
         these latent features and probabilities, never one in ``exclude``:
         the rule of :meth:`ask`, for callers that hold the model's outputs
         already (the Astronomaly stage ranks its whole pool this way).
-        ``pixels`` are the objects' :func:`.questions.pixel_features` and
-        ``labelled`` maps the positions of labelled objects to their class
-        names, which the 'explore' reserve rule learns from when given."""
+        ``pixels`` returns the objects' :func:`.questions.pixel_features`
+        (called only by a reserve rule that needs them) and ``labelled`` maps
+        the positions of labelled objects to their class names, which the
+        'explore' reserve rule learns from when given."""
         rng = self.rng_ if rng is None else rng
         weights = self.taxonomy_.interest_weights()
         column_scores = {}
         if self.reserve_strategy is not None:
             reserve = self.taxonomy_.index(self.taxonomy_.reserve)
-            share = split_questions(weights, n_q)[reserve]
-            column_scores = self._explore_scores(latent, proba, exclude, share, rng, pixels,
-                                                 labelled or {})
+            anomalies = self.anomaly_columns()
+            interesting = {c for c, anomaly in zip(self.taxonomy_.classes, anomalies) if anomaly}
+            labelled = labelled or {}
+            pool = ReservePool(
+                latent, proba, exclude, split_questions(weights, n_q)[reserve],
+                self.known_columns(), reserve, anomalies,
+                normal=[p for p, name in labelled.items() if name not in interesting],
+                found=[p for p, name in labelled.items() if name in interesting], pixels=pixels)
+            seed = int(rng.integers(2**31 - 1000))
+            column_scores = RESERVE_STRATEGIES[self.reserve_strategy](pool, seed)
         return choose_questions(proba, weights, n_q, self.strategy, known=self.known_columns(),
                                 exclude=exclude, rng=rng, column_scores=column_scores)
-
-    def _explore_scores(self, latent, proba, exclude, share, rng, pixels, labelled):
-        """Column -> question ranking for the reserve class (its rule) and,
-        under 'explore' once an anomaly class is named, for each anomaly
-        class: its most probable members in turn with the top of the pixel
-        forest that learnt from every answer (:func:`.questions.learnt_isolation`),
-        so that a few examples the CNN has barely learnt still lead to more."""
-        seed = int(rng.integers(2**31 - 1000))
-        reserve = self.taxonomy_.index(self.taxonomy_.reserve)
-        if self.reserve_strategy == "latent-forest" and len(latent) > 1:
-            return {reserve: isolation_forest(latent, seed)[0]}
-        if self.reserve_strategy != "explore":
-            return {reserve: unknownness(proba, self.known_columns())}
-        anomalies = self.anomaly_columns()
-        interesting = {c for c, anomaly in zip(self.taxonomy_.classes, anomalies) if anomaly}
-        found = [p for p, name in labelled.items() if name in interesting]
-        normal = [p for p, name in labelled.items() if name not in interesting]
-        isolation = None if pixels is None else learnt_isolation(pixels, seed, normal, found)
-        scores = {reserve: explore(latent, exclude, share, seed, isolation, normal, found)}
-        if isolation is not None and found:
-            learnt = np.argsort(-isolation, kind="stable")
-            for c in np.flatnonzero(anomalies):
-                scores[c] = interleaved_scores(len(proba), [
-                    np.argsort(-proba[:, c], kind="stable"), learnt])
-        return scores
 
     def tell(self, ids, labels, x=None, kinds=None):
         """The oracle's class name for each id.

@@ -9,9 +9,9 @@ the scaled distance to a learned prototype per class).
 
 import numpy as np
 
+from .losses import LOSSES, keras_loss
 from .quiet_tensorflow import keras, tf
 
-LOSSES = ("softmax", "focal", "isomax")
 # Few filters in the first layers, where the maps are large: on a CPU the
 # first two convolutions cost most of a retrain.
 FILTERS = (8, 16, 32, 64, 64, 128)
@@ -117,12 +117,6 @@ def grown_head(head, loss, latent_dim, seed):
         fresh[1][:head.units] = old_weights[1]
     new.set_weights(fresh)
     return new
-
-
-def keras_loss(loss):
-    if loss == "focal":
-        return keras.losses.CategoricalFocalCrossentropy(from_logits=True)
-    return keras.losses.CategoricalCrossentropy(from_logits=True)
 
 
 class AhuntNet:

@@ -136,7 +136,7 @@ def _load_state(directory, name, cls):
     hunter.labels_ = dict(zip(ids, state["labels"]))
     hunter._images = dict(zip(ids, images))
     hunter.asked_ = [_json_id(i) for i in state["asked"]]
-    hunter.question_classes_, hunter._pool = [], None
+    hunter.question_classes_, hunter._pool, hunter._pixels = [], None, None
     hunter.round_ = state["round"]
     hunter.rng_ = np.random.default_rng()
     hunter.rng_.bit_generator.state = state["rng_state"]

@@ -3,12 +3,18 @@
 A question strategy is a plain function ``(p_c, rng) -> ranked indices``
 over one class's probabilities, so a new one is a few lines and a test.
 :func:`choose_questions` splits ``n_q`` over the classes by interest weight
-and takes each class's share from the top of its ranking.
+and takes each class's share from the top of its ranking. A reserve rule
+(:data:`RESERVE_STRATEGIES`) ranks the reserve class's share, which no
+probability can rank, from a :class:`ReservePool`.
+
+scikit-learn and coniferest are imported where they are used, so that the
+command line can read the names here at once.
 """
 
+from dataclasses import dataclass
+from typing import Callable, Optional
+
 import numpy as np
-from sklearn.cluster import KMeans
-from sklearn.ensemble import IsolationForest
 
 
 def uncertainty(p_c, rng=None):
@@ -53,6 +59,7 @@ def isolation_forest(features, seed):
     ``features`` (n, ...) themselves (on a seeded sample of
     ``FOREST_FIT_SAMPLE`` of them when there are more): higher score = more
     isolated, and the forest's own outlier threshold (``contamination='auto'``)."""
+    from sklearn.ensemble import IsolationForest
     flat = np.asarray(features).reshape(len(features), -1)
     rows = np.random.default_rng(seed).choice(len(flat), FOREST_FIT_SAMPLE, replace=False) \
         if len(flat) > FOREST_FIT_SAMPLE else slice(None)
@@ -158,6 +165,7 @@ def explore(features, exclude, k, seed, isolation=None, normal=(), interesting=(
     k = int(min(3 * k, len(free)))
     typical = []
     if k > 0:
+        from sklearn.cluster import KMeans
         # centres from a seeded sample, as for the forest; members and spreads from all
         fit = free if len(free) <= KMEANS_FIT_SAMPLE else \
             np.random.default_rng(seed).choice(free, KMEANS_FIT_SAMPLE, replace=False)
@@ -184,8 +192,66 @@ def interleaved_scores(n, lists, rest=()):
     return scores
 
 
-RESERVE_STRATEGIES = ("unknownness", "latent-forest", "explore")
 
+@dataclass(frozen=True)
+class ReservePool:
+    """What a reserve rule may look at when it ranks one round's questions.
+
+    ``share`` is the reserve class's share of the questions; ``known`` the
+    columns of classes that have examples, ``reserve`` the reserve class's
+    column and ``anomalies`` a flag per column; ``normal`` and ``found`` the
+    positions labelled with an uninteresting and an interesting class.
+    ``pixels`` returns :func:`pixel_features` of the objects: a rule that
+    needs them calls it, and the caller computes or reads them only then.
+    """
+    latent: np.ndarray
+    proba: np.ndarray
+    exclude: np.ndarray
+    share: int
+    known: np.ndarray
+    reserve: int
+    anomalies: np.ndarray
+    normal: list = ()
+    found: list = ()
+    pixels: Optional[Callable[[], np.ndarray]] = None
+
+
+def unknownness_rule(pool, seed):
+    """The reserve class asks the objects least like any known class."""
+    return {pool.reserve: unknownness(pool.proba, pool.known)}
+
+
+def latent_forest_rule(pool, seed):
+    """The reserve class asks the most isolated objects of the latent space
+    (scikit-learn's isolation forest fitted on the pool)."""
+    if len(pool.latent) < 2:
+        return unknownness_rule(pool, seed)
+    return {pool.reserve: isolation_forest(pool.latent, seed)[0]}
+
+
+def explore_rule(pool, seed):
+    """The reserve class asks by :func:`explore`, with the pixels'
+    :func:`learnt_isolation` as its second representation; once an anomaly
+    class has an example, that class's share takes its most probable
+    members in turn with the top of the same pixel forest, so that a few
+    examples the CNN has barely learnt still lead to more."""
+    isolation = None if pool.pixels is None else \
+        learnt_isolation(pool.pixels(), seed, pool.normal, pool.found)
+    scores = {pool.reserve: explore(pool.latent, pool.exclude, pool.share, seed, isolation,
+                                    pool.normal, pool.found)}
+    if isolation is not None and len(pool.found):
+        learnt = np.argsort(-isolation, kind="stable")
+        for c in np.flatnonzero(pool.anomalies):
+            scores[c] = interleaved_scores(len(pool.proba), [
+                np.argsort(-pool.proba[:, c], kind="stable"), learnt])
+    return scores
+
+
+# reserve rule name -> ``rule(pool, seed) -> {column: score per object}``:
+# the columns whose share goes to the highest scores (``choose_questions``'s
+# ``column_scores``)
+RESERVE_STRATEGIES = {"unknownness": unknownness_rule, "latent-forest": latent_forest_rule,
+                      "explore": explore_rule}
 
 def split_questions(weights, n_q):
     """Split ``n_q`` questions in proportion to ``weights`` by largest
