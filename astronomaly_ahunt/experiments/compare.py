@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .frontend_replay import FrontendReplay
-from ..stages.label_mapping import INTERESTING_FROM
+from ..stages.page import INTERESTING_FROM
 
 SEED_ENV, OUTPUT_ENV = "AHUNT_SEED", "AHUNT_OUTPUT_DIR"
 

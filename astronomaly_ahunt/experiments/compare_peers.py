@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..stages.label_mapping import INTERESTING_FROM
+from ..stages.page import INTERESTING_FROM
 from .baselines import astronomaly_quiet
 from .compare import checked_output_dir, fresh_folder, progress_line, replay, write_results
 from .compare_data import data_folder, split_of, truth_path, write_compare_data

@@ -78,7 +78,7 @@ def run_suite(name, methods, seeds, rounds, per_round, output_dir, data_dir, onl
     appended to ``<output_dir>/suite.csv`` as soon as they are done."""
     from .compare import checked_output_dir
     from .compare_peers import compare_methods
-    from ..stages.label_mapping import INTERESTING_FROM
+    from ..stages.page import INTERESTING_FROM
     from .peer_pipelines import check_pipelines
     methods = check_pipelines(methods)
     splits = suite_splits(name, only)

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from ..stages.label_mapping import ML_SCORES, UNLABELLED
+from ..stages.page import ML_SCORES, UNLABELLED
 
 
 class FrontendReplay:

@@ -21,10 +21,9 @@ import pandas as pd
 from .compare_data import METHODS
 from .datasets import resize
 from .methods import astronomaly_available, coniferest_available
-from ..stages.anomaly_detection import MAX_SCORE
 from ..stages.astronomaly_compat import AhuntStage
 from ..stages.image_folder import image_folder
-from ..stages.label_mapping import INTERESTING_FROM, UNLABELLED
+from ..stages.page import INTERESTING_FROM, MAX_SCORE, UNLABELLED
 from ..stages.session import with_saved_labels
 
 DISPLAY_SIZE = 128

@@ -5,8 +5,7 @@ import numpy as np
 import pandas as pd
 
 from .astronomaly_compat import AhuntStage
-
-MAX_SCORE = 5.0
+from .page import MAX_SCORE
 
 
 def frontend_score(hunter, proba):
@@ -36,10 +35,8 @@ def page_scores(session, latent, proba, n_questions, exclude=()):
     where = session.positions(list(hunter.labels_))
     exclude = np.union1d(np.asarray(exclude, dtype=int), where).astype(int)
     n_q = min(n_questions, len(session.ids) - len(exclude))
-    rng = session.round_rng()
-    # the explore rule's second representation: the pixels themselves
-    pixels = session.pixel_features() if hunter.reserve_strategy == "explore" else None
-    questions, _ = hunter.choose(latent, proba, n_q, exclude=exclude, rng=rng, pixels=pixels,
+    questions, _ = hunter.choose(latent, proba, n_q, exclude=exclude, rng=session.round_rng(),
+                                 pixels=session.pixel_features,
                                  labelled=dict(zip(where.tolist(), hunter.labels_.values())))
     acquisition = trained.copy()
     acquisition[questions] = MAX_SCORE + (n_q - np.arange(n_q)) / max(n_q, 1)

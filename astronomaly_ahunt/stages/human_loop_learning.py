@@ -33,7 +33,7 @@ import pandas as pd
 
 from .astronomaly_compat import SAVE_LOCK, AhuntStage
 from .label_journal import append_labels, clear_journal, journal_path
-from .label_mapping import LABEL_VALUES, ML_SCORES, UNLABELLED
+from .page import LABEL_VALUES, ML_SCORES, UNLABELLED, not_a_label
 from .visualisation import latent_projection
 
 # a label unset sooner than this after it was recorded was lost to presses at
@@ -198,7 +198,7 @@ class AhuntActiveLearning(AhuntStage):
         # get_indexer, not isin: Index.isin on pandas' arrow strings takes 0.6 s
         # for 10^5 ids, and this runs on every label the page saves
         unknown = self.session.ids.get_indexer(frame.index.astype(str)) < 0
-        bad = ~labels.isin([UNLABELLED, *LABEL_VALUES]).to_numpy() & ~unknown
+        bad = not_a_label(labels) & ~unknown
         return labels, unknown, bad
 
     def combine_data_frames(self, features, ml_df):

@@ -16,18 +16,13 @@ value into a class name, a kind and an interest weight. By default
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ..engine.taxonomy import ANOMALY, NORMAL, FixedInterest
+from .page import INTERESTING_FROM, LABEL_VALUES, not_a_label
 
-UNLABELLED = -1
+# the class label 0 stands for: round 0's class when there is no catalogue
 NOT_INTERESTING = "normal"
-LABEL_VALUES = tuple(range(6))
-# the page's buttons from this one up mean "interesting": the top half of 0-5
-INTERESTING_FROM = 3
-# where Astronomaly's server writes the page's scores and labels
-ML_SCORES = "ml_scores.csv"
 
 
 @dataclass(frozen=True)
@@ -113,7 +108,7 @@ class LabelMapping:
     def check_labels(self, human_label):
         """Raise ``ValueError`` naming the ids whose label is not -1 or 0-5."""
         values = pd.to_numeric(human_label, errors="coerce")
-        bad = ~np.isin(values, [UNLABELLED, *LABEL_VALUES])
+        bad = not_a_label(values)
         if bad.any():
             examples = ", ".join(f"{i}: {human_label[i]}" for i in human_label.index[bad][:5])
             raise ValueError(f"human_label must be -1 (unlabelled) or one of the page's labels "

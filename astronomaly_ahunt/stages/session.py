@@ -26,7 +26,8 @@ from ..engine.questions import pixel_features
 from .anomaly_detection import page_scores
 from .cutout_store import CHUNK_SIZE, StoredImages
 from .label_journal import journal_path, read_journal
-from .label_mapping import LABEL_VALUES, ML_SCORES, NOT_INTERESTING, UNLABELLED
+from .label_mapping import NOT_INTERESTING
+from .page import ML_SCORES, UNLABELLED, not_a_label
 
 SESSION_DIR = "ahunt_session"
 PASS_FILE = "latest_pass.npz"
@@ -330,7 +331,7 @@ def with_saved_labels(anomalies, output_dir, session=None):
         given = pressed if given is None else pd.concat([given, pressed])
         given = given[~given.index.duplicated(keep="last")]
     if given is not None:
-        bad = ~given.isin([UNLABELLED, *LABEL_VALUES])
+        bad = pd.Series(not_a_label(pd.to_numeric(given, errors="coerce")), index=given.index)
         unknown = pd.Series(labels.index.get_indexer(given.index) < 0,  # isin: slow on strings
                             index=given.index)
         for what, mask in (("a value that is not -1 or a page label 0-5", bad),
