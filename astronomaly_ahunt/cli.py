@@ -245,7 +245,7 @@ def _print_benchmark_round(seed, records):
 
 
 def _add_compare_parser(commands):
-    from .experiments.compare_data import METHODS, SPLITS, SUITE_NAMES as SUITES
+    from .experiments.compare.data import PAGE_METHODS, SPLITS, SUITE_NAMES as SUITES
     cmp = commands.add_parser(
         "compare", help="label pipelines from a truth table, round by round, as a person "
                         "would on the page: --data NAME compares methods on a catalogue-free "
@@ -266,7 +266,7 @@ def _add_compare_parser(commands):
     cmp.add_argument("--splits", nargs="+", metavar="SPLIT",
                      help="with --suite: only these of its splits (e.g. digit_rare_5)")
     cmp.add_argument("--methods", nargs="+", metavar="METHOD",
-                     help=f"with --data or --suite: any of {', '.join(METHODS)} (default: all "
+                     help=f"with --data or --suite: any of {', '.join(PAGE_METHODS)} (default: all "
                           f"whose packages are installed)")
     cmp.add_argument("--normal", nargs="+", metavar="CLASS",
                      help="with --data: normal classes instead of the data set's own")
@@ -298,7 +298,7 @@ def _default_methods(args):
     """With no --methods: every method whose package is installed, saying
     which are skipped (after every check, so an error prints nothing else)."""
     if args.methods is None:
-        from .experiments.peer_pipelines import available_methods
+        from .experiments.compare.pipelines import available_methods
         args.methods, skipped = available_methods()
         for method, remedy in skipped:
             print(f"compare: {method} skipped: it {remedy}")
@@ -313,7 +313,7 @@ def compare_command(args):
         folder = args.suite.replace("-", "_")
         args.output_dir = args.output_dir or f"ahunt_output/compare_suite_{folder}"
         _refuse_to_overwrite(args, "suite.csv")
-        from .experiments.compare_suite import compare_suite_command, suite_splits
+        from .experiments.compare.suite import compare_suite_command, suite_splits
         suite_splits(args.suite, args.splits)  # an unknown split fails before anything prints
         _default_methods(args)
         return compare_suite_command(args)
@@ -326,12 +326,13 @@ def compare_command(args):
         args.output_dir = args.output_dir or f"ahunt_output/compare_{args.data.replace('-', '_')}"
         _refuse_to_overwrite(args, "compare.csv")
         _default_methods(args)
-        from .experiments.compare_peers import compare_data_command
+        from .experiments.compare.peers import compare_data_command
         return compare_data_command(args)
     if not args.scripts or not args.truth:
         raise ValueError("give --data NAME (a catalogue-free data set), or pipeline SCRIPTs "
                          "with --truth CSV")
-    from .experiments.compare import MissingAstronomaly, compare, write_results
+    from .experiments.compare.results import write_results
+    from .experiments.compare.scripts import MissingAstronomaly, compare
 
     args.output_dir = args.output_dir or "ahunt_output/compare"
     _refuse_to_overwrite(args, "compare.csv")
@@ -341,7 +342,8 @@ def compare_command(args):
     except MissingAstronomaly as err:
         print(f"astronomaly-ahunt compare: {err}", file=sys.stderr)
         return 3
-    write_results(table, args, Path(args.output_dir))
+    write_results(table, Path(args.output_dir), f"{', '.join(Path(s).stem for s in args.scripts)} "
+                  f"on {args.truth}")
     return 0
 
 

@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from astronomaly_ahunt.experiments.compare_data import (split_of, truth_path,
+from astronomaly_ahunt.experiments.compare.data import (split_of, truth_path,
                                                         write_compare_data)
-from astronomaly_ahunt.experiments.compare_suite import split_named
+from astronomaly_ahunt.experiments.compare.suite import split_named
 from astronomaly_ahunt.stages.cutout_store import to_model_input
 
 

@@ -20,8 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import astronomaly_ahunt.engine.presets as presets
-import astronomaly_ahunt.experiments.compare_suite as suite
-import astronomaly_ahunt.experiments.peer_pipelines as peers
+import astronomaly_ahunt.experiments.compare.suite as suite
+import astronomaly_ahunt.experiments.compare.pipelines as peers
 from astronomaly_ahunt.experiments.benchmark import run_record
 from astronomaly_ahunt.stages.image_folder import image_folder
 from astronomaly_ahunt.stages.stretch import sky_stretch

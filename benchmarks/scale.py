@@ -100,7 +100,7 @@ def phase(name, folder, output_dir, workers):
     from astronomaly_ahunt import Hunter
     from astronomaly_ahunt.engine.model import AhuntNet
     from astronomaly_ahunt.stages.cutout_store import CutoutStore
-    from astronomaly_ahunt.experiments.frontend_replay import FrontendReplay
+    from astronomaly_ahunt.experiments.compare.replay import FrontendReplay
     from astronomaly_ahunt.stages.image_folder import ImageFolderDataset
     from astronomaly_ahunt.stages.pipeline import ahunt_pipeline
     from astronomaly_ahunt.stages import human_loop_learning

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from astronomaly_ahunt.experiments.compare_suite import write_summary
+from astronomaly_ahunt.experiments.compare.suite import write_summary
 
 
 def read(spec):

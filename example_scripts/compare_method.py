@@ -22,9 +22,9 @@ what you would like more of.
 import os
 from pathlib import Path
 
-from astronomaly_ahunt.experiments.compare_data import split_of, write_compare_data
-from astronomaly_ahunt.experiments.compare_suite import split_named
-from astronomaly_ahunt.experiments.peer_pipelines import PIPELINES, check_pipelines
+from astronomaly_ahunt.experiments.compare.data import split_of, write_compare_data
+from astronomaly_ahunt.experiments.compare.suite import split_named
+from astronomaly_ahunt.experiments.compare.pipelines import PIPELINES, check_pipelines
 
 SPLIT = os.environ.get("AHUNT_COMPARE_SPLIT")
 DATA = SPLIT or os.environ.get("AHUNT_COMPARE_DATA", "digits")

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astronomaly_ahunt.experiments.compare_data import (SPLITS, Split, data_folder, split_of,
+from astronomaly_ahunt.experiments.compare.data import (SPLITS, Split, data_folder, split_of,
                                                         truth_path, write_compare_data)
 from astronomaly_ahunt.experiments.example_data import CATALOGUE_FILE, write_cutouts
 

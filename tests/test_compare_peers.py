@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from astronomaly_ahunt.cli import main
-from astronomaly_ahunt.experiments import peer_pipelines
-from astronomaly_ahunt.experiments.peer_pipelines import aadforest, random_labelling
-from astronomaly_ahunt.experiments.frontend_replay import FrontendReplay
+from astronomaly_ahunt.experiments.compare import pipelines
+from astronomaly_ahunt.experiments.compare.pipelines import aadforest, random_labelling
+from astronomaly_ahunt.experiments.compare.replay import FrontendReplay
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_static_pipeline_repeats_with_its_seed(two_kinds, workdir):
     pytest.importorskip("astronomaly")
 
     def found(seed, out):
-        page = FrontendReplay(peer_pipelines.static(str(two_kinds), str(workdir / out), seed, 8))
+        page = FrontendReplay(pipelines.static(str(two_kinds), str(workdir / out), seed, 8))
         page.label("a60", 5)
         page.label("b65", 0)
         page.retrain()
@@ -133,8 +133,8 @@ def test_compare_data_writes_the_table_the_plot_and_per_seed_summary(workdir, ca
 
 def test_compare_refuses_in_one_line_before_anything_runs(workdir, capsys, monkeypatch):
     data = ["--data-dir", str(workdir / "data"), "--output-dir", str(workdir / "out")]
-    monkeypatch.setitem(peer_pipelines.REQUIREMENTS, "static",
-                        (lambda: False, peer_pipelines.REQUIREMENTS["static"][1]))
+    monkeypatch.setitem(pipelines.REQUIREMENTS, "static",
+                        (lambda: False, pipelines.REQUIREMENTS["static"][1]))
     assert main(["compare", "--data", "digits", "--methods", "random", "static"] + data) == 2
     assert main(["compare", "--data", "digits", "--methods", "magic"] + data) == 2
     assert main(["compare", "--data", "digits", "script.py"] + data) == 2
@@ -160,16 +160,16 @@ def test_compare_refuses_in_one_line_before_anything_runs(workdir, capsys, monke
 
 def test_compare_with_no_method_named_runs_what_is_installed_and_says_what_it_skips(
         workdir, capsys, monkeypatch):
-    from astronomaly_ahunt.experiments import compare_peers
-    monkeypatch.setitem(peer_pipelines.REQUIREMENTS, "static",
-                        (lambda: False, peer_pipelines.REQUIREMENTS["static"][1]))
+    from astronomaly_ahunt.experiments.compare import peers
+    monkeypatch.setitem(pipelines.REQUIREMENTS, "static",
+                        (lambda: False, pipelines.REQUIREMENTS["static"][1]))
     ran = {}
 
     def compare_methods(name, methods, *args, **kwargs):
         ran["methods"] = methods
         raise ValueError("stopped after the choice of methods")
 
-    monkeypatch.setattr(compare_peers, "compare_methods", compare_methods)
+    monkeypatch.setattr(peers, "compare_methods", compare_methods)
     args = ["compare", "--data", "digits", "--output-dir", str(workdir / "out"),
             "--data-dir", str(workdir / "data")]
     assert main(args) == 2
@@ -184,7 +184,7 @@ def test_the_http_driver_finds_what_the_in_process_replay_finds(two_kinds, workd
         "compare_http", Path(__file__).parent.parent / "benchmarks" / "compare_http.py")
     http = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(http)
-    from astronomaly_ahunt.experiments.compare import replay
+    from astronomaly_ahunt.experiments.compare.replay import replay
     truth = pd.Series({p.stem: 5 if p.stem[0] == "a" else 0
                        for p in (two_kinds / "images").glob("*.png")}, name="label")
     truth.to_csv(workdir / "truth.csv")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from astronomaly_ahunt.cli import main
-from astronomaly_ahunt.experiments.compare_suite import (SUITES, per_method, per_split,
+from astronomaly_ahunt.experiments.compare.suite import (SUITES, per_method, per_split,
                                                          suite_splits, summary_text)
 
 

@@ -32,7 +32,7 @@ def build(cutouts, output_dir):
 @pytest.fixture(scope="module")
 def replayed(cutouts, truth, tmp_path_factory):
     """Two rounds of ten labels, as a person would give them on the page."""
-    from astronomaly_ahunt.experiments.frontend_replay import FrontendReplay
+    from astronomaly_ahunt.experiments.compare.replay import FrontendReplay
     out = tmp_path_factory.mktemp("session")
     pipeline = build(cutouts, out)
     page = FrontendReplay(pipeline)
@@ -169,7 +169,7 @@ def test_unreadable_and_nan_cutouts_are_reported_not_fatal(cutouts, tmp_path, ca
 
 def test_a_server_killed_during_retrain_resumes_every_label_and_the_round(cutouts, truth,
                                                                           tmp_path):
-    from astronomaly_ahunt.experiments.frontend_replay import FrontendReplay
+    from astronomaly_ahunt.experiments.compare.replay import FrontendReplay
     page = FrontendReplay(build(cutouts, tmp_path))
     first = page.next_unlabelled(6)
     for obj in first:

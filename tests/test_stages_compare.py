@@ -5,7 +5,8 @@ import textwrap
 import pandas as pd
 import pytest
 
-from astronomaly_ahunt.experiments.compare import MissingAstronomaly, compare, summary_table
+from astronomaly_ahunt.experiments.compare.results import summary_table
+from astronomaly_ahunt.experiments.compare.scripts import MissingAstronomaly, compare
 
 # A pipeline whose Retrain ranks objects by the id's number: it finds the
 # interesting objects (ids 20-29) only after the first round.

@@ -29,7 +29,7 @@ def build(cutouts, output_dir):
 @pytest.fixture(scope="module")
 def session(cutouts, truth, tmp_path_factory):
     """Three rounds of ten labels from the top of the page, no catalogue."""
-    from astronomaly_ahunt.experiments.frontend_replay import FrontendReplay
+    from astronomaly_ahunt.experiments.compare.replay import FrontendReplay
     out = tmp_path_factory.mktemp("nocat")
     page = FrontendReplay(build(cutouts, out))
     found = []

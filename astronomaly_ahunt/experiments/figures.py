@@ -12,7 +12,7 @@
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from .plots import plt
+from .plots import COLOURS, plt
 
 COMPARISONS = {
     "fig3_dynamic_vs_static.png": ("AHUNT vs static active learning", ("ahunt", "static-al")),
@@ -29,14 +29,6 @@ LABELS = {"ahunt": "AHUNT (uncertainty, softmax)", "ahunt-anomalous": "AHUNT ano
           "iforest-static-latent": "IF static latent",
           "iforest-dynamic-latent": "IF dynamic latent", "aadforest": "AADForest",
           "pineforest": "PineForest", "neighbourscore": "NeighbourScore"}
-# one colour per method in every figure; AHUNT in black, drawn last and thickest
-COLOURS = {"ahunt": "black", "ahunt-tuned": "tab:blue", "ahunt-anomalous": "tab:green",
-           "ahunt-random": "tab:olive", "ahunt-focal": "tab:cyan", "ahunt-isomax": "teal",
-           "ahunt-paper": "darkgoldenrod", "static-al": "tab:red", "iforest-raw": "tab:brown",
-           "iforest-static-latent": "tab:purple", "iforest-dynamic-latent": "tab:orange",
-           "aadforest": "tab:pink", "pineforest": "tab:gray", "neighbourscore": "gold",
-           "static": "tab:red", "random": "0.6", "ahunt-before": "tab:brown"}
-
 
 def write_figures(result, output_dir, latent_map="umap"):
     """Every figure the benchmark's methods allow; returns the paths written."""

@@ -7,6 +7,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 TOTAL_COLOUR = "tab:red"
+# one colour per method in every figure; AHUNT in black, drawn last and thickest
+COLOURS = {"ahunt": "black", "ahunt-tuned": "tab:blue", "ahunt-anomalous": "tab:green",
+           "ahunt-random": "tab:olive", "ahunt-focal": "tab:cyan", "ahunt-isomax": "teal",
+           "ahunt-paper": "darkgoldenrod", "static-al": "tab:red", "iforest-raw": "tab:brown",
+           "iforest-static-latent": "tab:purple", "iforest-dynamic-latent": "tab:orange",
+           "aadforest": "tab:pink", "pineforest": "tab:gray", "neighbourscore": "gold",
+           "static": "tab:red", "random": "0.6", "ahunt-before": "tab:brown"}
 
 
 def plot_rounds(table, path, title="AHUNT"):

@@ -1,17 +1,18 @@
 """``astronomaly-ahunt compare --data NAME``: AHUNT, Astronomaly's static
 pipeline, coniferest's AADForest and random labelling on one catalogue-free
 image set, each labelled through the same page replay as in
-:mod:`.compare`, seed by seed."""
+:func:`.replay.replay`, seed by seed."""
 
 from pathlib import Path
 
 import pandas as pd
 
-from ..stages.page import INTERESTING_FROM
-from .baselines import astronomaly_quiet
-from .compare import checked_output_dir, fresh_folder, progress_line, replay, write_results
-from .compare_data import data_folder, split_of, truth_path, write_compare_data
-from .peer_pipelines import PIPELINES, check_pipelines
+from ...stages.page import INTERESTING_FROM
+from ..baselines import astronomaly_quiet
+from .data import data_folder, split_of, truth_path, write_compare_data
+from .pipelines import PIPELINES, check_pipelines
+from .replay import replay
+from .results import checked_output_dir, fresh_folder, progress_line, write_results
 
 
 def compare_methods(name, methods, seeds=(0, 1, 2, 3, 4), rounds=5, per_round=20,
@@ -73,7 +74,7 @@ def compare_data_command(args):
     truth = pd.read_csv(truth_path(folder), index_col=0).iloc[:, 0]
     interesting = truth >= args.interesting
     rate = float(interesting.mean())
-    write_results(table, args, out, random_rate=rate)
+    write_results(table, out, f"--data {args.data}, {split.describe()}", random_rate=rate)
     spent = int(table["labels"].max())
     header = (f"{args.data}: {int(interesting.sum())} interesting of {len(truth)} "
               f"cutouts ({', '.join(split.normal)} normal, {split.rare} rare); found with "

@@ -18,13 +18,13 @@ import os
 import numpy as np
 import pandas as pd
 
-from .compare_data import METHODS
-from .datasets import resize
-from .methods import astronomaly_available, coniferest_available
-from ..stages.astronomaly_compat import AhuntStage
-from ..stages.image_folder import image_folder
-from ..stages.page import INTERESTING_FROM, MAX_SCORE, UNLABELLED
-from ..stages.session import with_saved_labels
+from .data import PAGE_METHODS
+from ..datasets import resize
+from ..methods import astronomaly_available, coniferest_available
+from ...stages.astronomaly_compat import AhuntStage
+from ...stages.image_folder import image_folder
+from ...stages.page import INTERESTING_FROM, MAX_SCORE, UNLABELLED
+from ...stages.session import with_saved_labels
 
 DISPLAY_SIZE = 128
 
@@ -146,7 +146,7 @@ def _pixel_pipeline(data_dir, output_dir, image_size, score, active_learning):
 def ahunt(data_dir, output_dir, seed, image_size):
     """AHUNT as a user without a catalogue runs it: its defaults, with the seed
     and the cutouts' size given."""
-    from ..stages.pipeline import ahunt_pipeline
+    from ...stages.pipeline import ahunt_pipeline
     dataset = image_folder(os.path.join(data_dir, "images"), output_dir,
                            display_image_size=DISPLAY_SIZE)
     return ahunt_pipeline(dataset, output_dir, known_labels=None, random_state=seed,
@@ -191,7 +191,7 @@ def random_labelling(data_dir, output_dir, seed, image_size):
                            RandomOrder(random_state=seed, output_dir=output_dir))
 
 
-PIPELINES = dict(zip(METHODS, (ahunt, static, aadforest, random_labelling), strict=True))
+PIPELINES = dict(zip(PAGE_METHODS, (ahunt, static, aadforest, random_labelling), strict=True))
 # method -> (is its package importable, what to do when it is not)
 REQUIREMENTS = {
     "static": (astronomaly_available,

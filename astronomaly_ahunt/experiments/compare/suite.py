@@ -1,9 +1,9 @@
 """``astronomaly-ahunt compare --suite NAME``: the catalogue-free comparison
 on many class splits, so that a rule is judged on splits it was not chosen on.
 
-A suite is a list of :class:`~.compare_data.Split`: each class of a data set
+A suite is a list of :class:`~.data.Split`: each class of a data set
 in turn rare (25 objects) among all the others. Every split runs through
-:func:`~.compare_peers.compare_methods` (the page replay, seed by seed); the
+:func:`~.peers.compare_methods` (the page replay, seed by seed); the
 summary gives per split each method's total, its worst seed and the label
 that found the first rare object, and per method the splits won, the median
 total and the worst split.
@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .compare_data import SUITE_NAMES, Split
-from .datasets import FASHION_MNIST_CLASSES, FIRST_CLASSES
+from .data import SUITE_NAMES, Split
+from ..datasets import FASHION_MNIST_CLASSES, FIRST_CLASSES
 
 DIGIT_CLASSES = tuple(str(d) for d in range(10))
 # the order methods are shown in: AHUNT first, then the peers, then the rest as they come
@@ -76,10 +76,10 @@ def run_suite(name, methods, seeds, rounds, per_round, output_dir, data_dir, onl
     """Every split of suite ``name``, every method and seed; returns the
     table of rounds (a ``split`` column added). Each split's rounds are
     appended to ``<output_dir>/suite.csv`` as soon as they are done."""
-    from .compare import checked_output_dir
-    from .compare_peers import compare_methods
-    from ..stages.page import INTERESTING_FROM
-    from .peer_pipelines import check_pipelines
+    from .results import checked_output_dir
+    from .peers import compare_methods
+    from ...stages.page import INTERESTING_FROM
+    from .pipelines import check_pipelines
     methods = check_pipelines(methods)
     splits = suite_splits(name, only)
     output_dir = checked_output_dir(output_dir)
@@ -153,8 +153,7 @@ def summary_text(table, suite, seeds, n_rare=25):
 def plot_suite(table, path, title):
     """One row per split, the methods' mean found per seed side by side as
     bars, each with a tick at its worst seed."""
-    from .figures import COLOURS
-    from .plots import plt
+    from ..plots import COLOURS, plt
     splits = per_split(table)
     order = list(dict.fromkeys(table["split"]))
     methods = methods_of(table)
@@ -193,7 +192,7 @@ def write_summary(table, out, suite):
 
 
 def compare_suite_command(args):
-    from .benchmark import run_record
+    from ..benchmark import run_record
     out = Path(args.output_dir)
     record = run_record()  # the code as it was when the run started
     table = run_suite(args.suite, args.methods, args.seeds, args.rounds, args.labels, out,

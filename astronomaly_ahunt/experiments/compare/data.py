@@ -6,7 +6,7 @@ classes, 5 (interesting) for the few of the rare class. Nothing else is
 known: no catalogue, so every method starts from the bare cutouts.
 
 The command line lists the data sets and the methods
-(:data:`~.peer_pipelines.PIPELINES`) by the names here, which load no
+(:data:`~.pipelines.PIPELINES`) by the names here, which load no
 pandas, so that ``--help`` answers at once.
 """
 
@@ -15,11 +15,13 @@ import json
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from .datasets import FIRST_SIZE, load_dataset
+from ..datasets import FIRST_SIZE, load_dataset
 
-NOT_INTERESTING = 0
-METHODS = ("ahunt", "static", "aadforest", "random")
-# the suites of :mod:`.compare_suite`, named here for the command line's --help
+# what a person presses for an object of a normal class
+NORMAL_PRESS = 0
+# the methods ``compare --data`` and ``--suite`` replay on the page
+PAGE_METHODS = ("ahunt", "static", "aadforest", "random")
+# the suites of :mod:`.suite`, named here for the command line's --help
 SUITE_NAMES = ("digits", "fmnist", "first", "first-fits")
 
 
@@ -62,6 +64,15 @@ class Split:
     crop: int | None = None
     fits: bool = False
 
+    def describe(self):
+        """One line a plot title or a log can carry: the classes, how many
+        of each, the size and the crop."""
+        each = "all" if self.n_normal is None else f"{self.n_normal} each"
+        crop = f", central {self.crop} px" if self.crop else ""
+        form = ", FITS" if self.fits else ""
+        return (f"{self.dataset}: {', '.join(self.normal)} normal ({each}), "
+                f"{self.rare} rare ({self.n_rare}); {self.size} px{crop}{form}")
+
     def with_overrides(self, **changes):
         """A copy with every change that is not None applied."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -102,7 +113,7 @@ def write_compare_data(root, name, seed, split=None):
     """Write (once; reused while the split and seed are the same) the cutouts
     of ``split`` (default: the preset ``name``) and its ``truth.csv``; return
     the folder, whose ``images/`` holds the cutouts."""
-    from .example_data import write_cutouts
+    from ..example_data import write_cutouts
     split = split or split_of(name)
     directory = data_folder(root, name, split, seed)
 
@@ -111,13 +122,13 @@ def write_compare_data(root, name, seed, split=None):
     def load():
         return load_dataset(split.dataset, image_size=written, crop=split.crop)
 
-    write_cutouts(directory, load, {c: NOT_INTERESTING for c in split.normal}, split.rare,
+    write_cutouts(directory, load, {c: NORMAL_PRESS for c in split.normal}, split.rare,
                   split.n_rare, n_catalogue=0, seed=seed, size=written, prefix=split.prefix,
                   n_normal=split.n_normal, fits=split.fits)
     return directory
 
 
 def truth_path(directory):
-    from .example_data import TRUTH_FILE
+    from ..example_data import TRUTH_FILE
     return Path(directory) / TRUTH_FILE
 

@@ -4,15 +4,18 @@
 frontend's ``Controller`` makes when a person labels, presses Retrain and
 looks at the sorted list, in the same order and with the same data. With
 Astronomaly installed its real ``Controller`` can do the same (see the tests);
-this one works without it.
+this one works without it. :func:`replay` labels the page's top objects
+from a truth table, round by round, as a person would.
 """
 
 import os
+import time
 import warnings
 
 import numpy as np
+import pandas as pd
 
-from ..stages.page import ML_SCORES, UNLABELLED
+from ...stages.page import ML_SCORES, UNLABELLED
 
 
 class FrontendReplay:
@@ -71,3 +74,38 @@ class FrontendReplay:
         if "human_label" not in scores.columns:
             return scores.index[:n].tolist()
         return scores.index[np.asarray(scores["human_label"] == UNLABELLED)][:n].tolist()
+
+
+def read_truth(path):
+    """A csv of object id, label (0-5) as a Series indexed by string ids."""
+    table = pd.read_csv(path, index_col=0)
+    truth = table.iloc[:, 0].astype(int)
+    truth.index = truth.index.astype(str)
+    return truth
+
+
+def replay(run_pipeline, truth_path, rounds, per_round, interesting):
+    """Rounds of ``per_round`` labels on what ``run_pipeline()`` returns; one
+    record per round, with ``first_found`` the label (1 = the first) that
+    named the first interesting object, None before it. The truth table is
+    read after ``run_pipeline()``, which may write it."""
+    page = FrontendReplay(run_pipeline())
+    truth = read_truth(truth_path)
+    records, found, spent, first = [], 0, 0, None
+    for r in range(1, rounds + 1):
+        asked = page.next_unlabelled(per_round)
+        missing = [i for i in asked if i not in truth.index]
+        if missing:
+            raise ValueError(f"the truth table {truth_path} has no label for {missing[:5]}")
+        for obj in asked:
+            page.label(obj, truth[obj])
+        hits = (truth[asked] >= interesting).to_numpy()
+        if first is None and hits.any():
+            first = spent + int(hits.argmax()) + 1
+        found += int(hits.sum())
+        spent += len(asked)
+        start = time.perf_counter()
+        page.retrain()
+        records.append({"round": r, "labels": spent, "found": found, "first_found": first,
+                        "seconds_retrain": time.perf_counter() - start})
+    return records
