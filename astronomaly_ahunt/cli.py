@@ -334,8 +334,10 @@ def compare_command(args):
     from .experiments.compare.results import write_results
     from .experiments.compare.scripts import MissingAstronomaly, compare
 
+    from .experiments.benchmark import run_record
     args.output_dir = args.output_dir or "ahunt_output/compare"
     _refuse_to_overwrite(args, "compare.csv")
+    record = run_record()  # the code as it was when the run started
     try:
         table = compare(args.scripts, args.truth, args.rounds, args.labels, args.seeds,
                         args.interesting, args.output_dir)
@@ -343,7 +345,7 @@ def compare_command(args):
         print(f"astronomaly-ahunt compare: {err}", file=sys.stderr)
         return 3
     write_results(table, Path(args.output_dir), f"{', '.join(Path(s).stem for s in args.scripts)} "
-                  f"on {args.truth}")
+                  f"on {args.truth}", record)
     return 0
 
 

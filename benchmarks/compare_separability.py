@@ -22,6 +22,7 @@ better than this full-label reference for long: where the reference's top
 """
 
 import argparse
+import json
 import os
 import platform
 from pathlib import Path
@@ -29,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from astronomaly_ahunt.experiments.benchmark import run_record
 from astronomaly_ahunt.experiments.compare.data import (split_of, truth_path,
                                                         write_compare_data)
 from astronomaly_ahunt.experiments.compare.suite import split_named
@@ -86,6 +88,7 @@ def main():
     split = split_named(args.split) if args.split else split_of(args.data, crop=args.crop)
     name = args.split or args.data
     tag = name + (f"-crop{args.crop}" if args.crop else "")
+    record = run_record()  # the code as it was when the run started
     rows = []
     for seed in args.seeds:
         x, interesting = read_folder(write_compare_data(args.data_dir, name, seed, split),
@@ -105,6 +108,7 @@ def main():
              f"{args.epochs} epochs; {os.cpu_count()} CPUs, {platform.platform()}",
              table.round(3).to_string(index=False)]
     (out / f"{tag}.txt").write_text("\n".join(lines) + "\n")
+    (out / f"{tag}.run.json").write_text(json.dumps(record, indent=1) + "\n")
     print("\n".join(lines))
 
 

@@ -177,7 +177,9 @@ def run(data, n, workers, keep_store=False):
             if keep_store and entry.name == "ahunt_cutouts":
                 continue
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-    entry = {"n": n, "workers": workers, "side": SIDE, "store_kept": keep_store}
+    from astronomaly_ahunt.experiments.benchmark import run_record
+    entry = {"n": n, "workers": workers, "side": SIDE, "store_kept": keep_store,
+             "run": run_record()}  # the code as it was when the run started
     for name in ("start", "restart"):
         done = subprocess.run([sys.executable, __file__, "phase", name, "--data", str(data),
                                "--n", str(n), "--workers", str(workers)],
@@ -261,31 +263,36 @@ def summary():
 
 
 def plot():
-    """Seconds and peak memory against the number of cutouts."""
+    """Seconds and peak memory against the number of cutouts: colour says
+    what was measured, the line's style where (in-process or on a cluster),
+    in one legend under both panels."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
     results = json.loads((RESULTS / "results.json").read_text())
     entries = [v for k, v in results.items() if k != "machine"]
-    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 5))
+    phases = {"first start-up": "C0", "restart": "C1", "later Retrain": "C2",
+              "  of which scoring": "C3", "server RSS": "C7", "largest worker RSS": "C4"}
+    modes = {}
     for workers, style in ((0, "-"), (2, "--")):
         rows = sorted((e for e in entries if e["workers"] == workers), key=lambda e: e["n"])
         if not rows:
             continue
         n = [e["n"] for e in rows]
-        mode = "in-process" if workers == 0 else f"{workers}-worker LocalCluster"
-        for label, values, colour in (
-                ("first start-up", [e["start"]["seconds"] for e in rows], "C0"),
-                ("restart", [e.get("restart", {}).get("seconds", np.nan) for e in rows], "C1"),
-                ("later Retrain", [e["start"]["retrains"][-1]["seconds"] for e in rows], "C2"),
-                ("  of which scoring", [e["start"]["retrains"][-1]["scoring"] for e in rows],
-                 "C3")):
-            ax_t.plot(n, values, style, marker="o", color=colour, label=f"{label} ({mode})")
-        ax_m.plot(n, [e["start"]["peak_rss_gb"] for e in rows], style, marker="o", color="C0",
-                  label=f"server ({mode})")
+        modes["in-process" if workers == 0 else f"{workers}-worker LocalCluster"] = style
+        for label, values in (
+                ("first start-up", [e["start"]["seconds"] for e in rows]),
+                ("restart", [e.get("restart", {}).get("seconds", np.nan) for e in rows]),
+                ("later Retrain", [e["start"]["retrains"][-1]["seconds"] for e in rows]),
+                ("  of which scoring", [e["start"]["retrains"][-1]["scoring"] for e in rows])):
+            ax_t.plot(n, values, style, marker="o", color=phases[label])
+        ax_m.plot(n, [e["start"]["peak_rss_gb"] for e in rows], style, marker="o",
+                  color=phases["server RSS"])
         if workers:
             ax_m.plot(n, [max(e["start"]["worker_peak_rss_gb"]) for e in rows], style,
-                      marker="s", color="C4", label="largest worker")
+                      marker="s", color=phases["largest worker RSS"])
     ax_t.axhline(60, color="grey", lw=0.8)
     ax_t.plot([1e5], [8], marker="_", ms=18, mew=1.5, color="grey")  # Retrain at 10^5
     ax_m.axhline(4, color="grey", lw=0.8)
@@ -294,13 +301,16 @@ def plot():
         ax.set_xscale("log")
         ax.set_xlabel("cutouts (64 px)")
         ax.set_ylabel(ylabel)
-        ax.legend(fontsize=7)
     ax_t.set_yscale("log")
+    handles = [Line2D([], [], color=c, marker="o", label=name.strip())
+               for name, c in phases.items()] + \
+        [Line2D([], [], color="black", ls=style, label=mode) for mode, style in modes.items()]
+    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=8, frameon=False)
     machine_ = results["machine"]
     fig.suptitle(f"AHUNT in Astronomaly at scale: {machine_['cores']} cores "
                  f"({machine_['cpu']}), {machine_['memory_gb']} GB; grey: targets "
                  f"(Retrain ≤ 60 s at 10⁶, ≤ 8 s at 10⁵; RSS ≤ 4 GB)", fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
     fig.savefig(RESULTS / "scale.png", dpi=120)
 
 

@@ -95,6 +95,7 @@ def main():
     lines += ["", f"Machine: {env['machine']}, {env['cpus']} CPUs; {versions}; "
                   f"{env['date']}; command: {env['command']}"]
     (out / f"{protocol.name}.md").write_text("\n".join(lines) + "\n")
+    (out / f"{protocol.name}.environment.json").write_text(json.dumps(env, indent=1) + "\n")
     print("\n".join(lines))
 
 

@@ -65,6 +65,8 @@ def found_per_seed(table):
 
 
 def compare_data_command(args):
+    from ..benchmark import run_record
+    record = run_record()  # the code as it was when the run started
     split = split_of(args.data, args.normal, args.rare, args.n_normal, args.n_rare,
                      args.crop)
     out = Path(args.output_dir)
@@ -74,7 +76,7 @@ def compare_data_command(args):
     truth = pd.read_csv(truth_path(folder), index_col=0).iloc[:, 0]
     interesting = truth >= args.interesting
     rate = float(interesting.mean())
-    write_results(table, out, f"--data {args.data}, {split.describe()}", random_rate=rate)
+    write_results(table, out, f"--data {args.data}, {split.describe()}", record, random_rate=rate)
     spent = int(table["labels"].max())
     header = (f"{args.data}: {int(interesting.sum())} interesting of {len(truth)} "
               f"cutouts ({', '.join(split.normal)} normal, {split.rare} rare); found with "

@@ -2,7 +2,9 @@
 (checked before any run), one progress line per run, the table by labels
 spent, and the plot of interesting objects found against labels spent."""
 
+import json
 import shutil
+import textwrap
 from pathlib import Path
 
 from ..plots import COLOURS
@@ -67,20 +69,23 @@ def plot_found(table, path, title, random_rate=None):
     ax.set_ylim(0, None)
     ax.set_xlabel("labels spent")
     ax.set_ylabel("interesting objects found")
-    ax.set_title(title)
+    # long split descriptions wrap rather than run off the figure
+    ax.set_title("\n".join(textwrap.fill(line, 80) for line in title.splitlines()), fontsize=10)
     ax.legend(loc="upper left", frameon=False)
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
 
-def write_results(table, out, title, random_rate=None):
-    """compare.csv and compare.png (titled ``title``, then the rounds and
-    seeds) in ``out``; the table by labels spent printed."""
+def write_results(table, out, title, record, random_rate=None):
+    """compare.csv, compare.png (titled ``title``, then the rounds and
+    seeds) and run.json (``record``: the run's code and machine) in
+    ``out``; the table by labels spent printed."""
     table.to_csv(out / "compare.csv", index=False)
+    (out / "run.json").write_text(json.dumps({**record, "title": title}, indent=1) + "\n")
     rounds, labels = int(table["round"].max()), int(table["labels"].max())
     seeds = ", ".join(map(str, sorted(table["seed"].unique())))
     plot_found(table, out / "compare.png",
                f"{title}\n{rounds} rounds, {labels} labels; seeds {seeds}", random_rate)
     print("\ninteresting objects found by labels spent, mean (per seed):")
     print(summary_table(table).to_string())
-    print(f"written: {out / 'compare.csv'}, {out / 'compare.png'}")
+    print(f"written: {out / 'compare.csv'}, {out / 'compare.png'}, {out / 'run.json'}")
