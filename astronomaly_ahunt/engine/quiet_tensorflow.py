@@ -9,10 +9,17 @@ log, and get it), standard error is silenced at the file-descriptor level
 while TensorFlow loads and looks for devices, and restored before anything
 of ours runs (Python exceptions raised meanwhile still reach the user), and
 TensorFlow's Python logger shows errors only.
+
+On x86 TensorFlow also gets its oneDNN kernels unless the user has set
+``TF_ENABLE_ONEDNN_OPTS``: TensorFlow turns them on by itself only on CPUs
+with VNNI or AMX (AVX-512 VNNI, AVX-VNNI), and without them convolutions
+run in Eigen code built for plain AVX (no FMA), several times slower on an
+AVX2 CPU (``benchmarks/scoring_speed.py`` measures both).
 """
 
 import contextlib
 import os
+import platform
 
 LOG_LEVEL_VARIABLE = "TF_CPP_MIN_LOG_LEVEL"
 
@@ -37,6 +44,12 @@ if not _user_chose:
     # errors only for what TensorFlow logs once it is loaded (honoured from then on)
     os.environ[LOG_LEVEL_VARIABLE] = "2"
     os.environ[OURS_VARIABLE] = "1"
+
+ONEDNN_VARIABLE = "TF_ENABLE_ONEDNN_OPTS"
+if platform.machine().lower() in ("x86_64", "amd64"):
+    # TensorFlow reads it once, as it is imported
+    os.environ.setdefault(ONEDNN_VARIABLE, "1")
+
 with contextlib.nullcontext() if _user_chose else _stderr_silenced():
     import tensorflow as tf
     import keras
