@@ -63,6 +63,24 @@ def test_store_holds_model_input_in_chunks_and_is_reused_until_a_file_changes(fo
         changed.write_bytes(original)
 
 
+def test_a_survey_is_read_in_processes_into_the_same_store(folder, tmp_path, monkeypatch):
+    from astronomaly_ahunt.stages import cutout_store
+    from astronomaly_ahunt.stages.cutout_store import CutoutStore
+    bad = tmp_path / "folder"
+    bad.mkdir()
+    for src in folder.iterdir():
+        (bad / src.name).write_bytes(src.read_bytes())
+    (bad / "broken.png").write_bytes(b"not a png")  # skipped and named, in a worker too
+    threads = CutoutStore.build(dataset_of(bad, tmp_path), tmp_path / "threads", chunk_size=16)
+    monkeypatch.setattr(cutout_store, "PROCESS_READ_FROM", 0)
+    monkeypatch.setattr(cutout_store, "READ_BLOCK", 5)  # blocks across chunk ends
+    forked = CutoutStore.build(dataset_of(bad, tmp_path), tmp_path / "forked", chunk_size=16,
+                               n_workers=2)
+    assert list(forked.ids) == list(threads.ids) and len(forked.ids) == 50
+    assert np.array_equal(forked.images[:], threads.images[:])
+    assert list(forked.skipped) == list(threads.skipped) == ["broken"]
+
+
 def test_chunked_pass_matches_one_batch_and_restart_rescores_nothing(folder, tmp_path,
                                                                       monkeypatch, capsys):
     from astronomaly_ahunt.engine.model import AhuntNet

@@ -3,21 +3,23 @@ chunked zarr array in ``output_dir``.
 
 A survey's cutouts do not fit in memory as float32 (a million 64-px ones are
 16 GB), and reading them one ``get_sample`` at a time takes minutes. So they
-are read once, by a pool of threads (image decoders release the GIL), and
-written chunk by chunk as float16: half the bytes of float32, and unlike
+are read once, in parallel (threads for a few thousand, forked processes for
+a survey), and written chunk by chunk as float16: half the bytes of float32, and unlike
 uint8 it keeps the faint end of a cutout with a bright source (a galaxy at
 1/1000 of a star's peak would be 0 in uint8 after min-max scaling). A
 restart with an unchanged Dataset opens the store instead of reading again.
 Memory is bounded by a chunk, not by the number of objects.
 """
 
+import contextlib
 import functools
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +33,12 @@ STORE_DIR = "ahunt_cutouts"
 # field falls under a pixel (benchmarks/results/compare/suite/first-fits*)
 MAX_INPUT_SIDE = 128
 CHUNK_SIZE = 4096
+# cutouts a worker reads per task: small enough that a chunk keeps every
+# worker busy, large enough that a task's overhead is nothing beside its reads
+READ_BLOCK = 256
+# from this many cutouts the first read decodes in processes, not threads:
+# reading a PNG holds the GIL for most of its ~0.4 ms (benchmarks/first_read.py)
+PROCESS_READ_FROM = 20_000
 _STATE = "store.json"
 
 
@@ -59,10 +67,16 @@ def to_model_input(sample, greyscale=True, image_size=None):
         # this function runs once per object of a survey
         x = ((x[..., 0] + x[..., 1] + x[..., 2]) / 3)[..., np.newaxis]
     if image_size is not None and tuple(x.shape[:2]) != tuple(image_size):
-        import tensorflow as tf
-        # antialiased: plain bilinear shrinking samples a few input pixels
-        # per output pixel, and a compact source between them vanishes
-        x = tf.image.resize(x, image_size, antialias=True).numpy()
+        from PIL import Image
+        # antialiased: plain bilinear shrinking samples a few input pixels per
+        # output pixel, and a compact source between them vanishes. Pillow's
+        # bilinear widens its kernel as it shrinks (tf.image.resize with
+        # antialias=True to 1e-6), 3-10 times faster, and without TensorFlow,
+        # which a forked reader must not touch (its thread pools stay behind)
+        size = (int(image_size[1]), int(image_size[0]))
+        x = np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(x[..., c], np.float32))
+                                 .resize(size, Image.BILINEAR)) for c in range(x.shape[-1])],
+                     axis=-1)
     low, high = x.min(), x.max()
     if np.isnan(low) or np.isnan(high):
         low, high = np.nanmin(x), np.nanmax(x)
@@ -165,7 +179,7 @@ class CutoutStore:
 
     @classmethod
     def build(cls, dataset, directory, greyscale=True, image_size=None, drop_nans=True,
-              chunk_size=CHUNK_SIZE, n_threads=None, name="AhuntFeatures"):
+              chunk_size=CHUNK_SIZE, n_workers=None, name="AhuntFeatures"):
         """The store of ``dataset`` in ``directory``: reused when its
         fingerprint matches, else read anew (parallel, chunk by chunk).
 
@@ -192,7 +206,7 @@ class CutoutStore:
         directory.mkdir(parents=True)
         reader = _Reader(dataset, greyscale, image_size, drop_nans)
         start = time.perf_counter()
-        ids, skipped, with_nan = reader.write(directory / "pixels.zarr", chunk_size, n_threads)
+        ids, skipped, with_nan = reader.write(directory / "pixels.zarr", chunk_size, n_workers)
         seconds = time.perf_counter() - start
         print(f"{name}: stored {len(ids)} cutouts in {seconds:.1f} s "
               f"({len(ids) / max(seconds, 1e-9):.0f}/s) in {directory}")
@@ -218,45 +232,96 @@ class _Reader:
             return str(idx), None, f"{type(err).__name__}: {err}"
         return str(idx), x, None
 
-    def write(self, path, chunk_size, n_threads):
+    def read_block(self, index):
+        """(ids read, their model input stacked as float16 or None, {id: why
+        it was skipped}, ids whose NaN pixels were set to 0) of ``index``."""
+        ids, xs, skipped, with_nan = [], [], {}, []
+        for idx, x, why in map(self.read, index):
+            if why is not None:
+                skipped[idx] = why
+                continue
+            if not np.isfinite(x).all():
+                if not self.drop_nans:
+                    raise ValueError(f"object '{idx}' has NaN or infinite pixels; "
+                                     f"pass drop_nans=True to set them to 0")
+                with_nan.append(idx)
+                x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
+            ids.append(idx)
+            xs.append(x)
+        if xs:
+            _check_shapes(xs, xs[0].shape)
+        return ids, np.stack(xs).astype(np.float16) if xs else None, skipped, with_nan
+
+    def write(self, path, chunk_size, n_workers=None):
+        """Every cutout into the zarr array at ``path``, a chunk at a time,
+        each chunk read in blocks by ``n_workers`` (all cores by default):
+        threads for a small dataset, forked processes from
+        ``PROCESS_READ_FROM`` cutouts on."""
         import zarr
         from tqdm import tqdm
         index = list(self.dataset.index)
         ids, skipped, with_nan, array = [], {}, [], None
         bar = tqdm(total=len(index), desc="reading cutouts", unit="cutout", mininterval=2)
-        with ThreadPoolExecutor(n_threads or os.cpu_count()) as pool:
+        with self._pool(len(index), n_workers or os.cpu_count() or 1) as (pool, read_block):
             for start in range(0, len(index), chunk_size):
-                chunk = []
-                for idx, x, why in pool.map(self.read, index[start:start + chunk_size]):
-                    if why is not None:
-                        skipped[idx] = why
-                        continue
-                    if not np.isfinite(x).all():
-                        if not self.drop_nans:
-                            raise ValueError(f"object '{idx}' has NaN or infinite pixels; "
-                                             f"pass drop_nans=True to set them to 0")
-                        with_nan.append(idx)
-                        x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
-                    ids.append(idx)
-                    chunk.append(x)
-                bar.update(min(chunk_size, len(index) - start))
-                if not chunk:
+                chunk = index[start:start + chunk_size]
+                blocks = [chunk[i:i + READ_BLOCK] for i in range(0, len(chunk), READ_BLOCK)]
+                parts = []
+                for block_ids, x, block_skipped, block_nan in pool.map(read_block, blocks):
+                    ids += block_ids
+                    skipped.update(block_skipped)
+                    with_nan += block_nan
+                    if x is not None:
+                        parts.append(x)
+                bar.update(len(chunk))
+                if not parts:
                     continue
                 if array is None:
                     array = zarr.create_array(store=str(path), dtype=np.float16,
-                                              shape=(len(index),) + chunk[0].shape,
-                                              chunks=(chunk_size,) + chunk[0].shape)
-                _check_shapes(chunk, array.shape[1:])
-                array[len(ids) - len(chunk):len(ids)] = np.stack(chunk)
+                                              shape=(len(index),) + parts[0].shape[1:],
+                                              chunks=(chunk_size,) + parts[0].shape[1:])
+                _check_shapes(parts, (0,) + array.shape[1:], axis=1)
+                stacked = np.concatenate(parts)
+                array[len(ids) - len(stacked):len(ids)] = stacked
         bar.close()
         if array is None:
             raise ValueError("no object of the dataset could be read")
         array.resize((len(ids),) + array.shape[1:])
         return ids, skipped, with_nan
 
+    @contextlib.contextmanager
+    def _pool(self, n_objects, n_workers):
+        """(executor, the block-reading function it runs)."""
+        if n_objects < PROCESS_READ_FROM or n_workers < 2:
+            with ThreadPoolExecutor(n_workers) as pool:
+                yield pool, self.read_block
+            return
+        global _FORKED_READER
+        _FORKED_READER = self
+        # forked, not spawned: a spawned process imports the server's main
+        # script again (Astronomaly's run_server.py would start a second
+        # server), and a fork shares the Dataset without pickling it; the
+        # children decode images and never touch TensorFlow
+        context = multiprocessing.get_context("fork")
+        try:
+            with ProcessPoolExecutor(n_workers, mp_context=context) as pool:
+                yield pool, _read_block_forked
+        finally:
+            _FORKED_READER = None
 
-def _check_shapes(chunk, shape):
-    shapes = {x.shape for x in chunk} | {tuple(shape)}
+
+# the reader a forked process inherits (set only while its pool runs)
+_FORKED_READER = None
+
+
+def _read_block_forked(index):
+    return _FORKED_READER.read_block(index)
+
+
+def _check_shapes(chunk, shape, axis=0):
+    """A ``ValueError`` unless every array of ``chunk`` has ``shape`` from
+    ``axis`` on (0: the arrays are cutouts; 1: blocks of them)."""
+    shapes = {x.shape[axis:] for x in chunk} | {tuple(shape)[axis:]}
     if len(shapes) > 1:
         raise ValueError(f"cutouts come in {len(shapes)} shapes ({sorted(shapes)[:3]} ...); "
                          f"pass image_size=(h, w) to resize them to one")
