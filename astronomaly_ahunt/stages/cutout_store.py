@@ -262,12 +262,20 @@ class _Reader:
         index = list(self.dataset.index)
         ids, skipped, with_nan, array = [], {}, [], None
         bar = tqdm(total=len(index), desc="reading cutouts", unit="cutout", mininterval=2)
+        chunks = [index[start:start + chunk_size] for start in range(0, len(index), chunk_size)]
         with self._pool(len(index), n_workers or os.cpu_count() or 1) as (pool, read_block):
-            for start in range(0, len(index), chunk_size):
-                chunk = index[start:start + chunk_size]
-                blocks = [chunk[i:i + READ_BLOCK] for i in range(0, len(chunk), READ_BLOCK)]
+
+            def submit(chunk):
+                return [pool.submit(read_block, chunk[i:i + READ_BLOCK])
+                        for i in range(0, len(chunk), READ_BLOCK)]
+
+            # the next chunk is read while this one is written: at most two in memory
+            ahead = submit(chunks[0]) if chunks else []
+            for k, chunk in enumerate(chunks):
+                current, ahead = ahead, submit(chunks[k + 1]) if k + 1 < len(chunks) else []
                 parts = []
-                for block_ids, x, block_skipped, block_nan in pool.map(read_block, blocks):
+                for future in current:
+                    block_ids, x, block_skipped, block_nan = future.result()
                     ids += block_ids
                     skipped.update(block_skipped)
                     with_nan += block_nan
