@@ -129,9 +129,12 @@ def phase(name, folder, output_dir, workers):
         truth = pd.read_csv(Path(folder) / "truth.csv", index_col=0)["class"]
         page = FrontendReplay(pipeline)
         result["retrains"] = []
+        presses = []
         for _ in range(2):
             for obj in page.next_unlabelled(10):
+                begin = time.perf_counter()
                 page.label(obj, LABELS.get(truth[obj], 0))
+                presses.append(time.perf_counter() - begin)
             begin, workers_cpu = time.perf_counter(), workers_cpu_seconds(session)
             page.retrain()
             result["retrains"].append({"seconds": round(time.perf_counter() - begin, 2),
@@ -141,6 +144,9 @@ def phase(name, folder, output_dir, workers):
                 result["retrains"][-1]["scoring_cpu"] = round(
                     workers_cpu_seconds(session) - workers_cpu, 2)
             print(json.dumps(result), flush=True)
+        # a press as the frontend's Controller makes it (its frame, then our save)
+        result["press_seconds"] = {"median": round(float(np.median(presses)), 4),
+                                   "max": round(max(presses), 4)}
         scoring = result["retrains"][-1]["scoring"]
         result["throughput"] = round(n / scoring)
         result["throughput_per_cpu_s"] = round(n / result["retrains"][-1]["scoring_cpu"])
@@ -170,7 +176,6 @@ def run(data, n, workers, keep_store=False):
     ``keep_store`` the output folder's cutout store is kept (the first
     start-up then reads no cutout)."""
     import shutil
-    folder = Path(data) / f"n{n}"
     output_dir = Path(data) / f"out_n{n}_w{workers}"
     if output_dir.exists():
         for entry in output_dir.iterdir():
@@ -213,7 +218,11 @@ def main(argv=None):
                         help="0: scoring in-process; N: a LocalCluster of N workers")
     parser.add_argument("--keep-store", action="store_true",
                         help="keep a cutout store already in the output folder")
+    parser.add_argument("--output", default="scale",
+                        help="results folder under benchmarks/results (one per machine)")
     args = parser.parse_args(argv)
+    global RESULTS
+    RESULTS = RESULTS.parent / args.output
     if args.command == "folders":
         for n in args.n:
             write_folder(Path(args.data) / f"n{n}", n)
@@ -234,8 +243,8 @@ def summary():
     """The results as a markdown table, wall-clock seconds with CPU seconds in brackets."""
     results = json.loads((RESULTS / "results.json").read_text())
     lines = ["| objects | scoring | first start-up | restart | Retrain 1 | Retrain 2 "
-             "| of which scoring | cutouts per CPU-s (store / in-memory) | server peak RSS "
-             "| worker peak RSS |", "|" + " --- |" * 10]
+             "| of which scoring | cutouts per CPU-s (store / in-memory) | label press "
+             "(median / max) | server peak RSS | worker peak RSS |", "|" + " --- |" * 11]
 
     def cell(part):
         return f"{part['seconds']:.0f} s"
@@ -255,6 +264,8 @@ def summary():
             f"{last['scoring']:.1f} s ({last['scoring_cpu']:.0f} CPU-s)" if last else "–",
             f"{start['throughput_per_cpu_s']:,} / {start['in_memory_throughput_per_cpu_s']:,}"
             if last else "–",
+            f"{1e3 * start['press_seconds']['median']:.0f} / "
+            f"{1e3 * start['press_seconds']['max']:.0f} ms" if "press_seconds" in start else "–",
             f"{start['peak_rss_gb']:.2f} GB" + (f" / {restart['peak_rss_gb']:.2f} GB restart"
                                                  if restart else ""),
             " ".join(f"{g:.2f}" for g in start.get("worker_peak_rss_gb", [])) + " GB"
