@@ -54,6 +54,10 @@ with contextlib.nullcontext() if _user_chose else _stderr_silenced():
     import tensorflow as tf
     import keras
     tf.config.list_physical_devices()  # cuInit logs here, not at import
+    # oneDNN logs, as an error, once at the first half-precision tensor that
+    # it leaves float16 to Eigen below AVX-512: the cutout store's pixels are
+    # float16, and the user would read a failure into it
+    tf.zeros(1, dtype=tf.float16)
 if not _user_chose:
     # TensorFlow's Python log warns of retracing whenever a benchmark builds several CNNs
     tf.get_logger().setLevel("ERROR")
