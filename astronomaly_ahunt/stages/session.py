@@ -226,6 +226,10 @@ class AhuntSession:
         chunk is read from the store while the model scores this one."""
         size = getattr(self.images, "chunk_size", CHUNK_SIZE)
         chunks = [slice(start, min(start + size, n)) for start in range(0, n, size)]
+        # the store's pixels were checked (finite, one shape) when it was written:
+        # checking each chunk again costs seconds a pass at 10^6
+        score = self.hunter.net_.predict if isinstance(self.images, StoredImages) else \
+            self.hunter.latent_and_proba
         parts = []
         with ThreadPoolExecutor(1) as reader:
             pending = reader.submit(rows_of, chunks[0]) if chunks else None
@@ -233,7 +237,7 @@ class AhuntSession:
                 batch = pending.result()
                 if k + 1 < len(chunks):
                     pending = reader.submit(rows_of, chunks[k + 1])
-                parts.append(self.hunter.latent_and_proba(batch))
+                parts.append(score(batch))
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
     def _read(self, where):
