@@ -42,6 +42,9 @@ class _Session:
         from astronomaly_ahunt.stages.session import positions
         return positions(self.ids, ids)
 
+    def lookup(self, ids):
+        return self.ids.get_indexer(ids.astype(str))
+
 
 def _page(tmp_path, session=None):
     from astronomaly_ahunt.stages.human_loop_learning import AhuntActiveLearning

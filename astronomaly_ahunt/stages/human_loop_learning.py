@@ -84,16 +84,18 @@ class AhuntActiveLearning(AhuntStage):
         if anomaly_scores is not None and "human_label" in anomaly_scores.columns:
             self._reset_record(anomaly_scores["human_label"])
         self._refused = set()
-        self._lookup_session, self._lookup_recorded = _Lookup(), _Lookup()
 
     def _reset_record(self, labels, ticket=0, at=-np.inf):
-        """The labels as last recorded (ml_scores.csv and the journal): a
-        copy, since the page's frame changes in place with every press; with
-        the ticket and the time each was recorded at."""
-        self._recorded = pd.Series(labels.to_numpy().astype(int),
-                                   index=labels.index.astype(str))
-        self._recorded_by = np.full(len(labels), ticket, dtype=np.int64)
-        self._recorded_at = np.full(len(labels), at, dtype=float)
+        """The labels as last recorded (ml_scores.csv and the journal), one
+        per object of the session in its order, from ``labels`` (a Series by
+        id, in any order): a copy, since the page's frame changes in place
+        with every press; with the ticket and the time each was recorded at."""
+        where = self.session.lookup(labels.index)
+        known = where >= 0
+        self._recorded = np.full(len(self.session.ids), UNLABELLED, dtype=int)
+        self._recorded[where[known]] = labels.to_numpy().astype(int)[known]
+        self._recorded_by = np.full(len(self._recorded), ticket, dtype=np.int64)
+        self._recorded_at = np.full(len(self._recorded), at, dtype=float)
 
     def save(self, output, filename, file_format=""):
         """Astronomaly's save. The page's ``ml_scores.csv`` is checked first
@@ -139,32 +141,24 @@ class AhuntActiveLearning(AhuntStage):
         values = frame["human_label"].to_numpy().astype(int)
         with SAVE_LOCK:
             if self._recorded is None:
-                labels = pd.Series(UNLABELLED, index=self.session.ids, dtype=int)
-                given = self.session.labels_as_values()
-                labels[given.index] = given
-                self._reset_record(labels)
+                self._reset_record(self.session.labels_as_values())
             recorded = self._recorded
-            # the same order unless the page re-sorted its frame
-            if frame.index.equals(recorded.index):
-                where = np.flatnonzero(values != recorded.to_numpy())
-                ids, values = frame.index[where], values[where]
-            else:
-                at = self._lookup_recorded(recorded.index, frame.index)
-                mask = (at >= 0) & (values != recorded.to_numpy()[np.maximum(at, 0)])
-                where, ids, values = at[mask], frame.index[mask], values[mask]
+            at = self.session.lookup(frame.index)
+            mask = (at >= 0) & (values != recorded[np.maximum(at, 0)])
+            where, ids, values = at[mask], frame.index[mask], values[mask]
             # the page unsets labels only by Delete Labels: all of them, seconds
             # after they were given; presses at once in the server's unlocked
             # frame can unset a few, given moments before
             unset = values == UNLABELLED
             old = call.entered - self._recorded_at[where] >= RACE_WINDOW
             delete = unset & old & \
-                (2 * int((unset & old).sum()) > int((recorded.to_numpy() != UNLABELLED).sum()))
+                (2 * int((unset & old).sum()) > int((recorded != UNLABELLED).sum()))
             wanted = (~unset | delete) if call.press_id is None else \
                 ((np.asarray(ids.astype(str)) == call.press_id) & ~unset) | delete
             keep = wanted & (self._recorded_by[where] <= call.ticket)
             where, ids, values = where[keep], ids[keep], values[keep]
             append_labels(journal_path(self.output_dir), pd.Series(values, index=ids))
-            recorded.iloc[where] = values
+            recorded[where] = values
             self._recorded_by[where] = call.ticket
             self._recorded_at[where] = time.monotonic()
 
@@ -197,7 +191,7 @@ class AhuntActiveLearning(AhuntStage):
         frame with no labels yet has none to refuse."""
         labels = pd.to_numeric(frame["human_label"], errors="coerce") \
             if "human_label" in frame.columns else pd.Series(UNLABELLED, index=frame.index)
-        unknown = self._lookup_session(self.session.ids, frame.index) < 0
+        unknown = self.session.lookup(frame.index) < 0
         bad = not_a_label(labels) & ~unknown
         return labels, unknown, bad
 
@@ -226,11 +220,12 @@ class AhuntActiveLearning(AhuntStage):
         with SAVE_LOCK:
             if self._recorded is None or "human_label" not in page.columns:
                 return
-            recorded = self._recorded.reindex(page.index.astype(str)).to_numpy()
+            at = self.session.lookup(page.index)
+            recorded = np.where(at >= 0, self._recorded[np.maximum(at, 0)], UNLABELLED)
             shown = page["human_label"].to_numpy()
             # Delete Labels reaches the record with the next press, and a
             # Retrain with every label unset never reaches this stage
-            lost = (shown == UNLABELLED) & (recorded != UNLABELLED) & ~np.isnan(recorded)
+            lost = (shown == UNLABELLED) & (recorded != UNLABELLED)
             if lost.any():
                 print(f"AHUNT: {int(lost.sum())} acknowledged label(s) the server's frame had "
                       f"lost to presses at the same moment put back: "
@@ -241,7 +236,7 @@ class AhuntActiveLearning(AhuntStage):
         session = self.session
         # unknown ids fail before anything changes; the page's frame is the one
         # its presses came with, so its lookup is usually kept already
-        if (self._lookup_session(session.ids, data.index) < 0).any():
+        if (session.lookup(data.index) < 0).any():
             session.positions(data.index)  # raises, naming them
         labels = self._labels(data)
         scores, latent, taken_back, told = session.run_round(labels, self.n_questions)
@@ -317,26 +312,6 @@ class _SaveCall:
     ticket: int
     entered: float
     press_id: str | None
-
-
-class _Lookup:
-    """``target.get_indexer(ids)``, kept while ``target`` and ``ids`` hold
-    the same ids: the page's frame comes with every press in the same order,
-    and one lookup of 10^6 string ids takes 0.4 s (comparing them with the
-    last ones, a few ms)."""
-
-    def __init__(self):
-        self._last = None
-
-    def __call__(self, target, ids):
-        last = self._last
-        if last is None or not (_same(last[0], target) and _same(last[1], ids)):
-            self._last = (target, ids, target.get_indexer(ids.astype(str)))
-        return self._last[2]
-
-
-def _same(index, other):
-    return index is other or index.equals(other)
 
 
 def _page_press():

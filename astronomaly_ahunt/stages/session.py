@@ -40,6 +40,10 @@ def positions(session_ids, ids):
     if not (isinstance(session_ids, pd.Index) and pd.api.types.is_string_dtype(session_ids)):
         # a session's own Index is kept as it is: it caches its hash table
         session_ids = pd.Index(np.asarray(session_ids).astype(str))
+    if isinstance(ids, pd.Index) and ids.equals(session_ids):
+        # a frame in the session's own order (the features'): a few ms
+        # against 0.3-0.6 s for a lookup of 10^6 string ids
+        return np.arange(len(ids))
     ids = pd.Index(np.asarray(ids).astype(str))
     where = session_ids.get_indexer(ids)
     if (where < 0).any():
@@ -91,6 +95,7 @@ class AhuntSession:
         self._attach_interest()
         self._pass = self._saved_pass()
         self._pixels = None
+        self._last_lookup = None
 
     @classmethod
     def open(cls, directory, ids, images, label_mapping, fitted_hunter, pseudo_normals=0,
@@ -199,6 +204,17 @@ class AhuntSession:
 
     def positions(self, ids):
         return positions(self.ids, ids)
+
+    def lookup(self, ids):
+        """Positions of the Index ``ids`` among the session's, -1 where one is
+        not an object of it; the last lookup is kept while the ids are the
+        same: the page hands over its frame, in one order, with every press,
+        and one lookup of 10^6 string ids takes 0.3-0.6 s (comparing them
+        with the last ones, a few ms)."""
+        last = self._last_lookup
+        if last is None or not (last[0] is ids or last[0].equals(ids)):
+            self._last_lookup = (ids, self.ids.get_indexer(ids.astype(str)))
+        return self._last_lookup[1]
 
     def latent_and_proba(self, where=None):
         """Latent features and class probabilities of the objects at positions
