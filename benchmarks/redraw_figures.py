@@ -10,7 +10,7 @@ code reaches every figure and every figure shows what its results hold:
   its ``run.json`` or, for runs older than that, the first line of its
   ``summary.txt`` and its path (which names the crop);
 - a suite folder (``suite.csv``): ``suite.png``;
-- ``scale/`` (``results.json``): ``scale.png``.
+- a scale folder (``results.json`` beside ``scale.png``): ``scale.png``.
 """
 
 import argparse
@@ -70,7 +70,7 @@ def redraw_suite(folder):
 def redraw_scale(folder):
     sys.path.insert(0, str(Path(__file__).parent))
     import scale
-    scale.plot()
+    scale.plot(folder)
     return ["scale.png"]
 
 
@@ -82,7 +82,7 @@ def redraw(folder):
         return redraw_compare(folder)
     if (folder / "suite.csv").exists():
         return redraw_suite(folder)
-    if folder.resolve() == (RESULTS / "scale").resolve():
+    if (folder / "scale.png").exists() and (folder / "results.json").exists():
         return redraw_scale(folder)
     return []
 

@@ -11,7 +11,7 @@ would, in-process (0 workers) or on a LocalCluster, each phase in its own
 process so that its peak RSS is its own: the first start-up (reading the
 folder into the cutout store, round 0, the first pass) followed by two
 Retrains of 10 labels each, then a restart. Results go to
-``benchmarks/results/scale/results.json``, one entry per size and mode.
+``benchmarks/results/<--output>/results.json`` (``scale`` by default), one entry per size and mode.
 """
 
 import argparse
@@ -28,7 +28,7 @@ import numpy as np
 
 SIDE = 64
 SIZES = (10_000, 100_000, 1_000_000)
-RESULTS = Path(__file__).parent / "results" / "scale"
+RESULTS = Path(__file__).parent / "results"
 LABELS = {"Bag": 5, "Trouser": 4}  # interesting classes; every other class is labelled 0
 REFERENCE_BATCH = 8192
 
@@ -171,10 +171,10 @@ def workers_cpu_seconds(session):
     return sum(session.scoring.client.run(time.process_time).values())
 
 
-def run(data, n, workers, keep_store=False):
-    """Both phases of one size and mode, each in a fresh process; with
-    ``keep_store`` the output folder's cutout store is kept (the first
-    start-up then reads no cutout)."""
+def run(data, n, workers, out, keep_store=False):
+    """Both phases of one size and mode, each in a fresh process, added to
+    ``out``/results.json; with ``keep_store`` the output folder's cutout
+    store is kept (the first start-up then reads no cutout)."""
     import shutil
     output_dir = Path(data) / f"out_n{n}_w{workers}"
     if output_dir.exists():
@@ -191,8 +191,8 @@ def run(data, n, workers, keep_store=False):
                               stdout=subprocess.PIPE, text=True, check=True)
         entry[name] = json.loads(done.stdout.strip().splitlines()[-1])
         print(name, entry[name], flush=True)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / "results.json"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "results.json"
     results = json.loads(path.read_text()) if path.exists() else {"machine": machine()}
     results[f"n{n}_w{workers}"] = entry
     path.write_text(json.dumps(results, indent=1))
@@ -221,27 +221,27 @@ def main(argv=None):
     parser.add_argument("--output", default="scale",
                         help="results folder under benchmarks/results (one per machine)")
     args = parser.parse_args(argv)
-    global RESULTS
-    RESULTS = RESULTS.parent / args.output
+    out = RESULTS / args.output
     if args.command == "folders":
         for n in args.n:
             write_folder(Path(args.data) / f"n{n}", n)
     elif args.command == "run":
         for n in args.n:
             for workers in args.workers:
-                run(args.data, n, workers, args.keep_store)
+                run(args.data, n, workers, out, args.keep_store)
     elif args.command == "phase":
         n, workers = args.n[0], args.workers[0]
         print(json.dumps(phase(args.name, Path(args.data) / f"n{n}",
                                Path(args.data) / f"out_n{n}_w{workers}", workers)))
     else:
-        plot()
-        (RESULTS / "summary.md").write_text(summary())
+        plot(out)
+        (out / "summary.md").write_text(summary(out))
 
 
-def summary():
-    """The results as a markdown table, wall-clock seconds with CPU seconds in brackets."""
-    results = json.loads((RESULTS / "results.json").read_text())
+def summary(out):
+    """The results in ``out`` as a markdown table, wall-clock seconds with CPU
+    seconds in brackets."""
+    results = json.loads((out / "results.json").read_text())
     lines = ["| objects | scoring | first start-up | restart | Retrain 1 | Retrain 2 "
              "| of which scoring | cutouts per CPU-s (store / in-memory) | label press "
              "(median / max) | server peak RSS | worker peak RSS |", "|" + " --- |" * 11]
@@ -273,15 +273,15 @@ def summary():
     return "\n".join(lines) + "\n"
 
 
-def plot():
-    """Seconds and peak memory against the number of cutouts: colour says
+def plot(out):
+    """Seconds and peak memory (the results in ``out``) against the number of cutouts: colour says
     what was measured, the line's style where (in-process or on a cluster),
     in one legend under both panels."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
-    results = json.loads((RESULTS / "results.json").read_text())
+    results = json.loads((out / "results.json").read_text())
     entries = [v for k, v in results.items() if k != "machine"]
     fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 5))
     phases = {"first start-up": "C0", "restart": "C1", "later Retrain": "C2",
@@ -322,7 +322,7 @@ def plot():
                  f"({machine_['cpu']}), {machine_['memory_gb']} GB; grey: targets "
                  f"(Retrain ≤ 60 s at 10⁶, ≤ 8 s at 10⁵; RSS ≤ 4 GB)", fontsize=9)
     fig.tight_layout(rect=(0, 0.12, 1, 1))
-    fig.savefig(RESULTS / "scale.png", dpi=120)
+    fig.savefig(out / "scale.png", dpi=120)
 
 
 if __name__ == "__main__":

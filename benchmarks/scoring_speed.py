@@ -104,20 +104,17 @@ def run_child(setting, batch, passes):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def cpu_info():
-    info = {"model": platform.processor() or platform.machine(), "flags": []}
+def cpu_flags():
+    """The instruction sets that decide which kernels TensorFlow and oneDNN pick."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                info["model"] = line.split(":", 1)[1].strip()
-            elif line.startswith("flags"):
-                info["flags"] = [f for f in line.split(":", 1)[1].split()
-                                 if f in ("avx", "avx2", "fma", "avx512f", "avx512_vnni",
-                                          "avx512_bf16", "amx_tile")]
-                break
+            if line.startswith("flags"):
+                return [f for f in line.split(":", 1)[1].split()
+                        if f in ("avx", "avx2", "fma", "avx512f", "avx512_vnni",
+                                 "avx512_bf16", "amx_tile")]
     except OSError:
         pass
-    return info
+    return []
 
 
 def spread(values):
@@ -153,7 +150,7 @@ def summarise(rounds, numpy_gemm):
 def markdown(result):
     s = result["summary"]
     gemm = s["numpy_sgemm_gflops"]
-    lines = [f"# Scoring speed against sgemm ({result['cpu']['model']}, "
+    lines = [f"# Scoring speed against sgemm ({result['machine']}, "
              f"{result['cpus']} CPUs)", "",
              f"`benchmarks/scoring_speed.py`, commit {(result['commit'] or '?')[:10]}"
              f"{' (dirty tree)' if result['dirty'] else ''}, {result['date']}; "
@@ -162,7 +159,7 @@ def markdown(result):
              "(min-max over rounds).", "",
              f"numpy sgemm ({GEMM_N}x{GEMM_N} float32): {gemm['median']:.0f} GFLOP/s "
              f"({gemm['min']:.0f}-{gemm['max']:.0f}). CPU flags: "
-             f"{', '.join(result['cpu']['flags'])}.", "",
+             f"{', '.join(result['cpu_flags'])}.", "",
              "| setting | oneDNN | network | MFLOP/cutout | cutouts/s | share of sgemm "
              "| max abs proba diff vs onednn-off |",
              "| --- | --- | --- | ---: | ---: | ---: | ---: |"]
@@ -201,7 +198,7 @@ def main():
             for setting, r in rounds[-1].items())
         print(f"round {i + 1}/{args.rounds}: numpy sgemm {numpy_gemm[-1]:.0f} GFLOP/s; {rates}",
               flush=True)
-    result = {**record, "cpu": cpu_info(), "platform": platform.platform(),
+    result = {**record, "cpu_flags": cpu_flags(), "platform": platform.platform(),
               "python": platform.python_version(), "numpy": np.__version__,
               "tensorflow": version("tensorflow"), "keras": version("keras"),
               "rounds": args.rounds,

@@ -37,7 +37,7 @@ CHUNK_SIZE = 4096
 # worker busy, large enough that a task's overhead is nothing beside its reads
 READ_BLOCK = 256
 # from this many cutouts the first read decodes in processes, not threads:
-# reading a PNG holds the GIL for most of its ~0.4 ms (benchmarks/first_read.py)
+# decoding holds the GIL for most of a cutout's read (benchmarks/first_read.py)
 PROCESS_READ_FROM = 20_000
 _STATE = "store.json"
 
@@ -288,7 +288,8 @@ class _Reader:
                     array = zarr.create_array(store=str(path), dtype=np.float16,
                                               shape=(len(index),) + parts[0].shape[1:],
                                               chunks=(chunk_size,) + parts[0].shape[1:])
-                _check_shapes(parts, (0,) + array.shape[1:], axis=1)
+                # each block is of one shape already: its first cutout stands for it
+                _check_shapes([x[0] for x in parts], array.shape[1:])
                 stacked = np.concatenate(parts)
                 array[len(ids) - len(stacked):len(ids)] = stacked
         bar.close()
@@ -326,10 +327,8 @@ def _read_block_forked(index):
     return _FORKED_READER.read_block(index)
 
 
-def _check_shapes(chunk, shape, axis=0):
-    """A ``ValueError`` unless every array of ``chunk`` has ``shape`` from
-    ``axis`` on (0: the arrays are cutouts; 1: blocks of them)."""
-    shapes = {x.shape[axis:] for x in chunk} | {tuple(shape)[axis:]}
+def _check_shapes(chunk, shape):
+    shapes = {x.shape for x in chunk} | {tuple(shape)}
     if len(shapes) > 1:
         raise ValueError(f"cutouts come in {len(shapes)} shapes ({sorted(shapes)[:3]} ...); "
                          f"pass image_size=(h, w) to resize them to one")
