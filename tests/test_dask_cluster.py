@@ -95,3 +95,24 @@ def test_a_separate_scheduler_scores_as_in_process_and_a_killed_worker_costs_a_r
     assert np.allclose(result["proba"], proba, atol=1e-6)
     assert len(client.scheduler_info()["workers"]) == 1
     assert Path(tmp_path / "models").exists()
+
+
+def test_the_first_read_runs_on_the_cluster_and_stores_what_a_local_read_does(
+        cluster, tmp_path):
+    from astronomaly_ahunt.experiments.example_data import write_digits_cutouts
+    from astronomaly_ahunt.stages.cutout_store import CutoutStore
+    from astronomaly_ahunt.stages.image_folder import ImageFolderDataset
+    _, client, _ = cluster
+    cutouts = write_digits_cutouts(tmp_path / "digits", n_anomalies=4, size=8)
+    (cutouts / "images" / "broken.png").write_bytes(b"not a png")
+    dataset = ImageFolderDataset(directory=str(cutouts / "images"),
+                                 output_dir=str(tmp_path / "out"))
+    here = CutoutStore.build(dataset, tmp_path / "here", chunk_size=16)
+    there = CutoutStore.build(dataset, tmp_path / "there", chunk_size=16, client=client)
+    # every block was read by a worker, none here
+    prefixes = client.run_on_scheduler(
+        lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
+    assert "read_block_of" in prefixes  # (Dask drops the leading underscore)
+    assert there.ids.equals(here.ids) and len(there.ids) == len(dataset.index) - 1
+    assert list(there.skipped) == list(here.skipped) == ["broken"]
+    np.testing.assert_array_equal(there.images.read(slice(None)), here.images.read(slice(None)))

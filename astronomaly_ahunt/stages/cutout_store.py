@@ -179,9 +179,11 @@ class CutoutStore:
 
     @classmethod
     def build(cls, dataset, directory, greyscale=True, image_size=None, drop_nans=True,
-              chunk_size=CHUNK_SIZE, n_workers=None, name="AhuntFeatures"):
+              chunk_size=CHUNK_SIZE, n_workers=None, name="AhuntFeatures", client=None):
         """The store of ``dataset`` in ``directory``: reused when its
-        fingerprint matches, else read anew (parallel, chunk by chunk).
+        fingerprint matches, else read anew (parallel, chunk by chunk; on
+        the workers of the ``dask.distributed`` ``client`` when one is given,
+        which must see the Dataset's files).
 
         Raises ``ValueError`` for a NaN pixel when ``drop_nans`` is False,
         for cutouts of different shapes, and when nothing could be read.
@@ -206,7 +208,8 @@ class CutoutStore:
         directory.mkdir(parents=True)
         reader = _Reader(dataset, greyscale, image_size, drop_nans)
         start = time.perf_counter()
-        ids, skipped, with_nan = reader.write(directory / "pixels.zarr", chunk_size, n_workers)
+        ids, skipped, with_nan = reader.write(directory / "pixels.zarr", chunk_size, n_workers,
+                                              client)
         seconds = time.perf_counter() - start
         print(f"{name}: stored {len(ids)} cutouts in {seconds:.1f} s "
               f"({len(ids) / max(seconds, 1e-9):.0f}/s) in {directory}")
@@ -252,21 +255,22 @@ class _Reader:
             _check_shapes(xs, xs[0].shape)
         return ids, np.stack(xs).astype(np.float16) if xs else None, skipped, with_nan
 
-    def write(self, path, chunk_size, n_workers=None):
+    def write(self, path, chunk_size, n_workers=None, client=None):
         """Every cutout into the zarr array at ``path``, a chunk at a time,
         each chunk read in blocks by ``n_workers`` (all cores by default):
         threads for a small dataset, forked processes from
-        ``PROCESS_READ_FROM`` cutouts on."""
+        ``PROCESS_READ_FROM`` cutouts on; or by the workers of a
+        ``dask.distributed`` ``client``."""
         import zarr
         from tqdm import tqdm
         index = list(self.dataset.index)
         ids, skipped, with_nan, array = [], {}, [], None
         bar = tqdm(total=len(index), desc="reading cutouts", unit="cutout", mininterval=2)
         chunks = [index[start:start + chunk_size] for start in range(0, len(index), chunk_size)]
-        with self._pool(len(index), n_workers or os.cpu_count() or 1) as (pool, read_block):
+        with self._blocks(len(index), n_workers or os.cpu_count() or 1, client) as read_block:
 
             def submit(chunk):
-                return [pool.submit(read_block, chunk[i:i + READ_BLOCK])
+                return [read_block(chunk[i:i + READ_BLOCK])
                         for i in range(0, len(chunk), READ_BLOCK)]
 
             # the next chunk is read while this one is written: at most two in memory
@@ -299,11 +303,17 @@ class _Reader:
         return ids, skipped, with_nan
 
     @contextlib.contextmanager
-    def _pool(self, n_objects, n_workers):
-        """(executor, the block-reading function it runs)."""
+    def _blocks(self, n_objects, n_workers, client=None):
+        """A function ``ids -> future of read_block(ids)``, running in the
+        pool that suits the work."""
+        if client is not None:
+            # sent to every worker once, not with each block
+            reader = client.scatter(self, broadcast=True)
+            yield lambda index: client.submit(_read_block_of, reader, index, pure=False)
+            return
         if n_objects < PROCESS_READ_FROM or n_workers < 2:
             with ThreadPoolExecutor(n_workers) as pool:
-                yield pool, self.read_block
+                yield functools.partial(pool.submit, self.read_block)
             return
         global _FORKED_READER
         _FORKED_READER = self
@@ -314,7 +324,7 @@ class _Reader:
         context = multiprocessing.get_context("fork")
         try:
             with ProcessPoolExecutor(n_workers, mp_context=context) as pool:
-                yield pool, _read_block_forked
+                yield functools.partial(pool.submit, _read_block_forked)
         finally:
             _FORKED_READER = None
 
@@ -325,6 +335,11 @@ _FORKED_READER = None
 
 def _read_block_forked(index):
     return _FORKED_READER.read_block(index)
+
+
+def _read_block_of(reader, index):
+    """On a Dask worker: ``reader.read_block(index)``."""
+    return reader.read_block(index)
 
 
 def _check_shapes(chunk, shape):

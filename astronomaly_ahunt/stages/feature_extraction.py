@@ -56,9 +56,10 @@ class AhuntFeatures(AhuntStage):
         Cutouts per chunk of the store and per pass of the model: what
         bounds the memory a pass over all objects takes.
     scoring_cluster : str or int, optional
-        Score every object on ``dask.distributed`` (the ``dask`` extra): a
-        scheduler address, or a number of workers for a ``LocalCluster``
-        on this machine. By default scoring runs in this process.
+        Read the cutouts into the store and score every object on
+        ``dask.distributed`` (the ``dask`` extra): a scheduler address, or a
+        number of workers for a ``LocalCluster`` on this machine. By default
+        both run here (the first read in forked processes).
     **kwargs
         Astronomaly's stage kwargs (``output_dir``, ``drop_nans`` ...).
 
@@ -110,7 +111,9 @@ class AhuntFeatures(AhuntStage):
                 print(f"AhuntFeatures: cutouts larger than {MAX_INPUT_SIDE} px are shrunk to "
                       f"{size[0]}x{size[1]} for the CNN (pass image_size to choose)")
         store = CutoutStore.build(dataset, f"{self.output_dir.rstrip('/')}/{STORE_DIR}",
-                                  self.greyscale, size, self.drop_nans, self.chunk_size)
+                                  self.greyscale, size, self.drop_nans, self.chunk_size,
+                                  client=None if self.scoring_cluster is None else
+                                  self._dask_scoring().client)
         self.skipped_ = store.skipped
         if self.skipped_:
             print(f"AhuntFeatures: WARNING: {len(self.skipped_)} object(s) could not be read "
@@ -159,11 +162,16 @@ class AhuntFeatures(AhuntStage):
         return Hunter(**settings, random_state=self.random_state)
 
     def _session_options(self, directory):
-        scoring = None
-        if self.scoring_cluster is not None:
-            from .dask_scoring import MODEL_DIR, DaskScoring
-            scoring = DaskScoring(self.scoring_cluster, f"{directory}/{MODEL_DIR}")
+        scoring = None if self.scoring_cluster is None else self._dask_scoring()
         return {"scoring": scoring, "data_key": self.store_.fingerprint}
+
+    def _dask_scoring(self):
+        """The one connection to the Dask cluster, for the first read and the scoring."""
+        if getattr(self, "_dask", None) is None:
+            from .dask_scoring import MODEL_DIR, DaskScoring
+            self._dask = DaskScoring(self.scoring_cluster, f"{self.output_dir.rstrip('/')}/"
+                                                           f"{SESSION_DIR}/{MODEL_DIR}")
+        return self._dask
 
     def _sample(self, n):
         """Sorted positions of up to ``n_initial`` objects drawn at random."""
