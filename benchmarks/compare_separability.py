@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from astronomaly_ahunt.engine.augmentation import PRESETS
 from astronomaly_ahunt.experiments.benchmark import run_record
 from astronomaly_ahunt.experiments.compare.data import (split_of, truth_path,
                                                         write_compare_data)
@@ -58,11 +59,11 @@ def dihedral(x):
     return turns + [t[:, :, ::-1] for t in turns]
 
 
-def cross_validated_scores(x, interesting, seed, folds, epochs):
+def cross_validated_scores(x, interesting, seed, folds, epochs, settings=None):
     """Each object's probability of the rare class from a CNN that did not
     see it: as the CNN gives it, and averaged over the 8 symmetries of the
     cutout (test-time augmentation; the same trained CNNs, so the two are
-    paired)."""
+    paired). ``settings`` go to the Hunter on top of the page's."""
     from sklearn.model_selection import StratifiedKFold
 
     from astronomaly_ahunt import Hunter
@@ -71,8 +72,8 @@ def cross_validated_scores(x, interesting, seed, folds, epochs):
     split = StratifiedKFold(folds, shuffle=True, random_state=seed)
     for k, (train, test) in enumerate(split.split(x, interesting)):
         names = np.where(interesting[train], "interesting", "not")
-        hunter = Hunter(**{**page_settings(len(x), max(x.shape[1:3])), "initial_epochs": epochs},
-                        random_state=seed * folds + k)
+        hunter = Hunter(**{**page_settings(len(x), max(x.shape[1:3])), "initial_epochs": epochs,
+                           **(settings or {})}, random_state=seed * folds + k)
         hunter.fit_initial(x[train], names, unlabelled=x)
         column = hunter.taxonomy_.index("interesting")
         scores[test] = hunter.predict_proba(x[test])[:, column]
@@ -96,19 +97,27 @@ def main():
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--data-dir", default="compare-data")
     parser.add_argument("--output", default="separability")
+    parser.add_argument("--augmentation", choices=sorted(PRESETS),
+                        help="the Hunter's augmentation preset instead of the page's")
+    parser.add_argument("--consistency", type=float, default=0.0,
+                        help="weight of the Hunter's consistency term on the pool")
     args = parser.parse_args()
     if bool(args.data) == bool(args.split):
         parser.error("give one of --data NAME or --split NAME")
     split = split_named(args.split) if args.split else split_of(args.data, crop=args.crop)
     name = args.split or args.data
-    tag = name + (f"-crop{args.crop}" if args.crop else "")
+    settings = {"consistency": args.consistency,
+                **({"augmentation": args.augmentation} if args.augmentation else {})}
+    tag = name + (f"-crop{args.crop}" if args.crop else "") + \
+        (f"-{args.augmentation}" if args.augmentation else "") + \
+        (f"-consistency{args.consistency:g}" if args.consistency else "")
     record = run_record()  # the code as it was when the run started
     rows = []
     for seed in args.seeds:
         x, interesting = read_folder(write_compare_data(args.data_dir, name, seed, split),
                                      split.size)
         scores, symmetric = cross_validated_scores(x, interesting, seed, args.folds,
-                                                   args.epochs)
+                                                   args.epochs, settings)
         rows.append({"data": tag, "seed": seed, "objects": len(x), "rare": int(interesting.sum()),
                      "auc": roc_auc_score(interesting, scores),
                      "top25": found_in_top(scores, interesting, 25),
@@ -122,7 +131,8 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / f"{tag}.csv", index=False)
     lines = [f"{tag}: the page's CNN trained on every label, {args.folds}-fold cross-validated, "
-             f"{args.epochs} epochs; {os.cpu_count()} CPUs, {platform.platform()}",
+             f"{args.epochs} epochs, settings {settings}; {os.cpu_count()} CPUs, "
+             f"{platform.platform()}",
              table.round(3).to_string(index=False)]
     (out / f"{tag}.txt").write_text("\n".join(lines) + "\n")
     (out / f"{tag}.run.json").write_text(json.dumps(record, indent=1) + "\n")

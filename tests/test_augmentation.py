@@ -36,3 +36,31 @@ def test_a_size_cap_subsamples_large_classes_and_grows_small_ones(digits):
         assert np.any(np.all(x[y == label] == image, axis=(1, 2, 3)))
     kept = xb[:sum(min(n, 9) for n in np.bincount(y))]
     assert len(np.unique(kept.reshape(len(kept), -1), axis=0)) == len(kept)  # no repeats
+
+
+def test_symmetric_copies_are_exact_turns_and_mirrors(digits):
+    from astronomaly_ahunt.engine.augmentation import symmetric_copies
+    x = digits.x[:40]
+    out = symmetric_copies(x, np.random.default_rng(0))
+    views = lambda image: [np.rot90(image, k, axes=(0, 1))[:, ::-1 if m else 1]
+                           for k in range(4) for m in (False, True)]
+    assert all(any(np.array_equal(o, v) for v in views(i)) for o, i in zip(out, x))
+    # all 8 drawn, not the identity only
+    drawn = {next(j for j, v in enumerate(views(i)) if np.array_equal(o, v))
+             for o, i in zip(out, x)}
+    assert len(drawn) == 8
+    wide = np.arange(2 * 4 * 6, dtype=np.float32).reshape(2, 4, 6, 1)
+    assert symmetric_copies(wide, np.random.default_rng(1)).shape == wide.shape
+
+
+def test_strong_copies_are_seeded_far_from_their_source_and_keep_its_level(digits):
+    from astronomaly_ahunt.engine.augmentation import strong_copies
+    x = digits.x[:50]
+    a = strong_copies(x, np.random.default_rng(3))
+    np.testing.assert_array_equal(a, strong_copies(x, np.random.default_rng(3)))
+    assert a.shape == x.shape and a.dtype == x.dtype
+    corr = np.array([np.corrcoef(c.ravel(), s.ravel())[0, 1] for c, s in zip(a, x)])
+    # strong: most copies far from their source (a weak copy stays above 0.6)
+    assert np.median(corr) < 0.6
+    # the level is kept: changed about each image's own mean
+    assert abs(a.mean() - x.mean()) < 0.02

@@ -102,14 +102,19 @@ def test_explore_reads_the_pool_pixels_once_with_the_seed_the_page_uses(round0, 
     assert seeds == [3, 3]
 
 
-def test_save_and_load_resume_the_session(tmp_path, round0, pool, digits):
+# a symmetric CNN and the consistency term on the pool survive a save as the
+# plain settings do
+@pytest.mark.parametrize("params", [{}, {"augmentation": "galaxy-symmetric", "consistency": 1.0}])
+def test_save_and_load_resume_the_session(tmp_path, round0, pool, digits, params):
     x, ids = pool
-    hunter = small_hunter().fit_initial(*round0)
+    hunter = small_hunter(**params).fit_initial(*round0)
     asked = hunter.ask(x, 3, ids=ids)
     hunter.tell(asked, digits.names(digits.y[asked])).retrain()
     hunter.save(tmp_path)
     again = type(hunter).load(tmp_path)
     assert again.labels_ == hunter.labels_
+    assert again.augmentation_ == hunter.augmentation_ and again.consistency == hunter.consistency
+    assert again.net_.symmetric == hunter.net_.symmetric == bool(params)
     assert again.round_ == 1 and again.asked_ == asked.tolist()
     assert again.taxonomy_.classes == hunter.taxonomy_.classes
     np.testing.assert_allclose(again.predict_proba(x), hunter.predict_proba(x), rtol=1e-5)

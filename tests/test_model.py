@@ -56,3 +56,33 @@ def test_save_and_load_give_the_same_outputs(tmp_path):
     assert np.abs(other.predict(x)[0] - latent).max() > 1e-3  # other weights, other outputs
     np.testing.assert_allclose(again.predict(x)[0], latent, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(again.predict(x)[1], proba, rtol=1e-5, atol=1e-6)
+
+
+def test_symmetric_features_ignore_turns_and_mirrors():
+    x = np.random.default_rng(2).random((6, 16, 16, 1), dtype=np.float32)
+    turned = np.rot90(x, 1, axes=(1, 2))[:, :, ::-1].copy()
+    net = AhuntNet.create((16, 16, 1), 3, seed=0, symmetric=True)
+    for a, b in zip(net.predict(x), net.predict(turned)):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    plain = AhuntNet.create((16, 16, 1), 3, seed=0)
+    assert np.abs(plain.predict(x)[0] - plain.predict(turned)[0]).max() > 1e-3
+    wide = np.random.default_rng(3).random((4, 16, 12, 1), dtype=np.float32)
+    net = AhuntNet.create((16, 12, 1), 3, seed=0, symmetric=True)
+    np.testing.assert_allclose(net.predict(wide)[0], net.predict(wide[:, ::-1, ::-1].copy())[0],
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_consistency_pulls_strong_views_to_the_class_of_their_source(digits):
+    from astronomaly_ahunt.engine.augmentation import strong_copies
+    x, y = digits.x[:1000], digits.y[:1000]
+    labelled, pool = np.arange(300), np.arange(300, 1000)
+    strong = strong_copies(x[pool], np.random.default_rng(9))
+    agree = {}
+    for weight in (0.0, 1.0):
+        net = AhuntNet.create(x.shape[1:], 10, seed=0)
+        net.train(x[labelled], y[labelled], epochs=40, batch_size=32,
+                  rng=np.random.default_rng(0), unlabelled=x[pool], consistency=weight)
+        agree[weight] = np.mean(net.predict(strong)[1].argmax(1) ==
+                                net.predict(x[pool])[1].argmax(1))
+    # the unlabelled images teach what labels alone do not: their strong views
+    assert agree[1.0] > agree[0.0] + 0.04

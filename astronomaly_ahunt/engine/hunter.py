@@ -57,6 +57,12 @@ class Hunter:
         Epochs of reconstruction pretraining of the backbone on the
         unlabelled images given to ``fit_initial`` (none by default, as in
         the paper): a latent space that describes the pool before any label.
+    consistency : float
+        Weight of a FixMatch-style term on unlabelled images in every retrain
+        (0, the paper, leaves it out): where the CNN is sure of an unlabelled
+        image's class, a strongly changed copy of it must get that class too
+        (:meth:`.model.AhuntNet.train`), so the pool, not only the labels,
+        shapes the latent space.
     batch_size : int
     latent_dim : int
         Size of the latent (feature) space.
@@ -99,7 +105,7 @@ class Hunter:
     """
 
     def __init__(self, strategy="uncertainty", loss="softmax", learning_rate=1e-3, epochs=3,
-                 initial_epochs=5, pretrain_epochs=0, batch_size=32, latent_dim=64, n_conv=None,
+                 initial_epochs=5, pretrain_epochs=0, consistency=0.0, batch_size=32, latent_dim=64, n_conv=None,
                  downsample="pool", augmentation="mnist", max_per_class=None, interest=None,
                  reserve="reserve", reserve_strategy=None, random_state=None):
         self.strategy = strategy
@@ -109,6 +115,7 @@ class Hunter:
         self.epochs = epochs
         self.initial_epochs = initial_epochs
         self.pretrain_epochs = pretrain_epochs
+        self.consistency = consistency
         self.batch_size = batch_size
         self.latent_dim = latent_dim
         self.n_conv = n_conv
@@ -133,7 +140,8 @@ class Hunter:
         (one survey, ids as in ``ask``): an object the oracle labels later
         then trains under its new label only, not also as a round-0 normal.
         ``unlabelled`` images, with ``pretrain_epochs`` > 0, first pretrain
-        the backbone by reconstruction.
+        the backbone by reconstruction; with ``consistency`` > 0 they also
+        train beside the labels.
         """
         self._check_params()
         x = check_images(x)
@@ -146,16 +154,19 @@ class Hunter:
                                   interest=self.interest)
         self.net_ = AhuntNet.create(self.input_shape_, len(self.taxonomy_), self.loss,
                                     self.learning_rate, self.latent_dim, self.n_conv,
-                                    seed=self._seed(), downsample=self.downsample)
+                                    seed=self._seed(), downsample=self.downsample,
+                                    symmetric=self.augmentation_.symmetric)
+        if unlabelled is not None:
+            unlabelled = check_images(unlabelled, self.input_shape_)
         if self.pretrain_epochs and unlabelled is not None:
-            self.net_.pretrain(check_images(unlabelled, self.input_shape_), self.pretrain_epochs,
-                               self.batch_size, self.rng_, seed=self._seed())
+            self.net_.pretrain(unlabelled, self.pretrain_epochs, self.batch_size, self.rng_,
+                               seed=self._seed())
         self.set_initial(x, y, ids)
         self.labels_, self._images, self.asked_ = {}, {}, []
         self.question_classes_ = []
         self._pool = self._pixels = None
         self.round_ = 0
-        self._train(self.initial_epochs)
+        self._train(self.initial_epochs, unlabelled)
         return self
 
     def _check_params(self):
@@ -305,17 +316,23 @@ class Hunter:
         self.initial_ids_ = None if ids is None else check_ids(ids, len(x)).tolist()
         return self
 
-    def retrain(self):
-        """Balance the classes by augmentation and train ``epochs`` more epochs."""
+    def retrain(self, unlabelled=None):
+        """Balance the classes by augmentation and train ``epochs`` more epochs;
+        with ``consistency`` > 0, also on ``unlabelled`` images (by default
+        the pool of the last ``ask``)."""
         self._check_fitted()
-        self._train(self.epochs)
+        if unlabelled is None and self._pool is not None:
+            unlabelled = self._pool[0]
+        self._train(self.epochs, unlabelled)
         self.round_ += 1
         return self
 
-    def _train(self, epochs):
+    def _train(self, epochs, unlabelled=None):
         x, y = self.training_data()
         x, y = balance(x, y, self.augmentation_, self.rng_, size=self.max_per_class)
-        self.net_.train(x, y, epochs, self.batch_size, self.rng_)
+        self.net_.train(x, y, epochs, self.batch_size, self.rng_,
+                        unlabelled=unlabelled if self.consistency else None,
+                        consistency=self.consistency)
 
     def training_data(self):
         """Round-0 examples followed by the oracle's, labels as class indices;

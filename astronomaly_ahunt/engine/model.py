@@ -9,6 +9,7 @@ the scaled distance to a learned prototype per class).
 
 import numpy as np
 
+from .augmentation import strong_copies
 from .losses import LOSSES, keras_loss
 from .quiet_tensorflow import keras, tf
 
@@ -21,6 +22,9 @@ def n_conv_layers(image_size):
     """The paper uses 4 conv layers for 28-32 px images, 6 for 128 px."""
     return 4 if image_size < 64 else 6
 
+
+# FixMatch's confidence threshold: below it an unlabelled image sets no target
+CONFIDENT = 0.95
 
 DOWNSAMPLING = ("pool", "stride", "auto")
 # 'auto' pools below this many pixels: a stride-2 first convolution never
@@ -119,6 +123,17 @@ def grown_head(head, loss, latent_dim, seed):
     return new
 
 
+def symmetries(x):
+    """The images ``x`` (n, h, w, c) under each quarter turn and mirror image
+    (8 views; 4 when the images are not square): averaging the backbone's
+    features over them gives features, and so decisions, that no turn or
+    mirror changes."""
+    square = x.shape[1] is not None and x.shape[1] == x.shape[2]
+    turned = [tf.image.rot90(x, k) for k in range(4)] if square else \
+        [x, tf.image.rot90(x, 2)]
+    return turned + [tf.image.flip_left_right(t) for t in turned]
+
+
 class AhuntNet:
     """Backbone + head, compiled for training, with a traced inference function.
 
@@ -127,16 +142,18 @@ class AhuntNet:
     most of a round on small pools.
     """
 
-    def __init__(self, backbone, head, loss, learning_rate):
+    def __init__(self, backbone, head, loss, learning_rate, symmetric=False):
         self.backbone, self.head = backbone, head
         self.loss, self.learning_rate = loss, learning_rate
+        self.symmetric = bool(symmetric)
         self._assemble()
 
     @classmethod
     def create(cls, input_shape, n_classes, loss="softmax", learning_rate=1e-3,
-               latent_dim=64, n_conv=None, seed=0, downsample="pool"):
+               latent_dim=64, n_conv=None, seed=0, downsample="pool", symmetric=False):
         backbone = build_backbone(input_shape, latent_dim, n_conv, seed, downsample)
-        return cls(backbone, build_head(loss, n_classes, seed + 200), loss, learning_rate)
+        return cls(backbone, build_head(loss, n_classes, seed + 200), loss, learning_rate,
+                   symmetric)
 
     def _assemble(self):
         inputs = self.backbone.input
@@ -149,36 +166,62 @@ class AhuntNet:
         self._image_spec = tf.TensorSpec((None,) + tuple(self.backbone.input.shape[1:]),
                                          tf.float32)
 
+        symmetric = self.symmetric
+
         @tf.function(input_signature=[self._image_spec])
         def infer(x):
-            z = self.backbone(x, training=False)
+            if symmetric:
+                views = symmetries(x)
+                z = tf.reduce_mean(tf.reshape(self.backbone(tf.concat(views, 0), training=False),
+                                              (len(views), tf.shape(x)[0], -1)), axis=0)
+            else:
+                z = self.backbone(x, training=False)
             return z, tf.nn.softmax(self.head(z))
 
         self._infer = infer
         self._epochs = {}
 
-    def _epoch_function(self, batch_size):
-        """One pass over (x, targets) in batches, traced once per batch size.
+    def _epoch_function(self, batch_size, consistency=0.0):
+        """One pass over (x, targets) in batches, traced once per batch size
+        and consistency weight.
 
         The whole loop runs in the graph: driving a step at a time from
         Python (as ``fit`` does) costs more than the step itself for a
-        network this small on a CPU.
+        network this small on a CPU. With ``consistency`` > 0 each step also
+        takes a batch of unlabelled images and their strong views (FixMatch):
+        where the CNN gives an image one class with probability at least
+        ``CONFIDENT``, that class becomes the target of its strong view,
+        with weight ``consistency``.
         """
-        if batch_size not in self._epochs:
+        key = (batch_size, float(consistency))
+        if key not in self._epochs:
             model, loss_fn = self.model, self.model.loss
             optimizer, variables = self.model.optimizer, self.model.trainable_variables
             targets_spec = tf.TensorSpec((None, self.n_classes), tf.float32)
+            n_classes, weight = self.n_classes, float(consistency)
 
-            @tf.function(input_signature=[self._image_spec, targets_spec])
-            def epoch(x, targets):
+            def step_loss(x, targets, unlabelled, strong):
+                loss = loss_fn(targets, model(x, training=True))
+                if weight:
+                    p = tf.stop_gradient(tf.nn.softmax(model(unlabelled, training=False)))
+                    confident = tf.cast(tf.reduce_max(p, axis=-1) >= CONFIDENT, tf.float32)
+                    pseudo = tf.one_hot(tf.argmax(p, axis=-1), n_classes)
+                    loss += weight * loss_fn(pseudo, model(strong, training=True),
+                                             sample_weight=confident)
+                return loss
+
+            @tf.function(input_signature=[self._image_spec, targets_spec, self._image_spec,
+                                          self._image_spec])
+            def epoch(x, targets, unlabelled, strong):
                 for start in tf.range(0, tf.shape(x)[0], batch_size):
+                    batch = slice(start, start + batch_size)
                     with tf.GradientTape() as tape:
-                        loss = loss_fn(targets[start:start + batch_size],
-                                       model(x[start:start + batch_size], training=True))
+                        loss = step_loss(x[batch], targets[batch], unlabelled[batch],
+                                         strong[batch])
                     optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
 
-            self._epochs[batch_size] = epoch
-        return self._epochs[batch_size]
+            self._epochs[key] = epoch
+        return self._epochs[key]
 
     @property
     def latent_dim(self):
@@ -234,19 +277,31 @@ class AhuntNet:
             autoencoder.fit(x[order], x[order], batch_size=batch_size, epochs=1, verbose=0,
                             shuffle=False)
 
-    def train(self, x, y, epochs, batch_size, rng):
-        """``epochs`` passes over (x, one-hot y), each in a fresh seeded order."""
-        epoch = self._epoch_function(int(batch_size))
+    def train(self, x, y, epochs, batch_size, rng, unlabelled=None, consistency=0.0):
+        """``epochs`` passes over (x, one-hot y), each in a fresh seeded order;
+        with ``unlabelled`` images and ``consistency`` > 0, each batch is
+        paired with as many unlabelled images, drawn afresh each epoch, and
+        their :func:`.augmentation.strong_copies` (see :meth:`_epoch_function`)."""
+        if unlabelled is None or len(unlabelled) == 0:
+            consistency = 0.0
+        epoch = self._epoch_function(int(batch_size), consistency)
         x = tf.convert_to_tensor(x, tf.float32)
         targets = tf.one_hot(np.asarray(y, dtype=np.int32), self.n_classes)
         for _ in range(epochs):
             order = tf.constant(rng.permutation(len(y)), tf.int32)
-            epoch(tf.gather(x, order), tf.gather(targets, order))
+            if consistency:
+                pool = np.asarray(unlabelled[np.sort(rng.choice(len(unlabelled), len(y)))],
+                                  dtype=np.float32)
+                weak, strong = pool, strong_copies(pool, rng, self.symmetric)
+            else:  # unused: the traced step takes no unlabelled batch
+                weak = strong = tf.zeros((0,) + tuple(x.shape[1:]), tf.float32)
+            epoch(tf.gather(x, order), tf.gather(targets, order), weak, strong)
 
     def save(self, path):
         self.model.save(path)
 
     @classmethod
-    def load(cls, path, loss, learning_rate):
+    def load(cls, path, loss, learning_rate, symmetric=False):
         model = keras.models.load_model(path, compile=False)
-        return cls(model.get_layer("backbone"), model.get_layer("head"), loss, learning_rate)
+        return cls(model.get_layer("backbone"), model.get_layer("head"), loss, learning_rate,
+                   symmetric)

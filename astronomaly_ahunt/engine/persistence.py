@@ -86,7 +86,7 @@ def _params_for_json(hunter):
         raise TypeError("a Hunter with a custom strategy function cannot be saved")
     params = {k: v for k, v in hunter.get_params().items() if k not in _NOT_IN_PARAMS}
     aug = hunter.augmentation_
-    params["augmentation"] = [aug.rotation, aug.shift, aug.zoom, aug.fill_mode]
+    params["augmentation"] = [aug.rotation, aug.shift, aug.zoom, aug.fill_mode, aug.symmetric]
     return params
 
 
@@ -124,7 +124,8 @@ def _load_state(directory, name, cls):
     hunter.taxonomy_ = Taxonomy.from_dict(state["taxonomy"])
     hunter.interest = hunter.taxonomy_.interest
     hunter.net_ = _read(directory / state["model_file"],
-                        lambda path: AhuntNet.load(path, hunter.loss, hunter.learning_rate))
+                        lambda path: AhuntNet.load(path, hunter.loss, hunter.learning_rate,
+                                                     hunter.augmentation_.symmetric))
     hunter.input_shape_ = tuple(hunter.net_.backbone.input.shape[1:])
     # sessions saved before the round-0 examples had their own file keep them with the labels
     hunter.x0_, hunter.y0_ = _read(directory / state.get("initial_file", state["data_file"]),

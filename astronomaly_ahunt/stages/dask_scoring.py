@@ -58,7 +58,8 @@ class DaskScoring:
         bounds = [(start, min(start + images.chunk_size, len(images)))
                   for start in range(0, len(images), images.chunk_size)]
         futures = [self.client.submit(score_rows, str(model), hunter.loss, hunter.learning_rate,
-                                      images.path, start, stop, pure=False)
+                                      images.path, start, stop, hunter.net_.symmetric,
+                                      pure=False)
                    for start, stop in bounds]
         parts = self.client.gather(futures)
         return (np.concatenate([latent for latent, _ in parts]),
@@ -84,12 +85,13 @@ class DaskScoring:
 
 
 @functools.lru_cache(maxsize=2)
-def _net(path, loss, learning_rate):
-    return AhuntNet.load(path, loss, learning_rate)
+def _net(path, loss, learning_rate, symmetric):
+    return AhuntNet.load(path, loss, learning_rate, symmetric)
 
 
-def score_rows(model_path, loss, learning_rate, store_path, start, stop):
-    """On a worker: (latent, proba) of the store's rows ``start:stop``."""
+def score_rows(model_path, loss, learning_rate, store_path, start, stop, symmetric=False):
+    """On a worker: (latent, proba) of the store's rows ``start:stop``, averaged
+    over the images' turns and mirrors when ``symmetric`` (the Hunter's)."""
     from .cutout_store import StoredImages
-    return _net(model_path, loss, learning_rate).predict(
+    return _net(model_path, loss, learning_rate, symmetric).predict(
         StoredImages(store_path).read(slice(start, stop)))

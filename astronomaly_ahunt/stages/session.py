@@ -31,6 +31,9 @@ from .page import ML_SCORES, UNLABELLED, not_a_label
 
 SESSION_DIR = "ahunt_session"
 PASS_FILE = "latest_pass.npz"
+# unlabelled objects drawn each Retrain for a Hunter's consistency term: as
+# many as the pseudo-normals, which the training set is balanced to
+UNLABELLED_DRAW = 1_000
 # chunks of the store the pseudo-normals are drawn from each round (8 x 4,096 objects)
 DRAW_CHUNKS = 8
 
@@ -137,7 +140,7 @@ class AhuntSession:
         try:
             taken_back, told = self._tell(labels)
             self.draw_pseudo_normals()
-            self.hunter.retrain()
+            self.hunter.retrain(self.draw_unlabelled())
             latent, proba = self.latent_and_proba()
             scores = page_scores(self, latent, proba, n_questions)
             self.save()
@@ -190,17 +193,30 @@ class AhuntSession:
         hunter = self.hunter
         candidates = np.setdiff1d(np.argsort(self.scores, kind="stable")[:len(self.ids) // 2],
                                   self.positions(list(hunter.labels_)))
-        rng = self.round_rng()
+        where = self._draw(candidates, self.round_rng(), self.pseudo_normals)
+        hunter.set_initial(self.images[where], np.full(len(where), NOT_INTERESTING),
+                           ids=self.ids[where])
+
+    def draw_unlabelled(self):
+        """Images of up to ``UNLABELLED_DRAW`` unlabelled objects drawn at
+        random, for the Hunter's consistency term (None when it has none)."""
+        if not self.hunter.consistency:
+            return None
+        candidates = np.setdiff1d(np.arange(len(self.ids)),
+                                  self.positions(list(self.hunter.labels_)))
+        # a generator of its own, so the pseudo-normals' draw stays as it was
+        return self.images[self._draw(candidates, np.random.default_rng(
+            [self.random_state, self.hunter.round_, 1]), UNLABELLED_DRAW)]
+
+    def _draw(self, candidates, rng, n):
+        """Sorted positions of up to ``n`` of ``candidates``."""
         size = getattr(self.images, "chunk_size", None)
         if size and len(self.ids) > DRAW_CHUNKS * size:
             # a row read from the store costs its whole chunk: a draw over a
             # million objects would read them all; a fresh few chunks each round
             chunks = rng.choice(-(-len(self.ids) // size), DRAW_CHUNKS, replace=False)
             candidates = candidates[np.isin(candidates // size, chunks)]
-        where = np.sort(rng.choice(candidates, size=min(self.pseudo_normals, len(candidates)),
-                                   replace=False))
-        hunter.set_initial(self.images[where], np.full(len(where), NOT_INTERESTING),
-                           ids=self.ids[where])
+        return np.sort(rng.choice(candidates, size=min(n, len(candidates)), replace=False))
 
     def positions(self, ids):
         return positions(self.ids, ids)
