@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from astronomaly_ahunt.engine.augmentation import PRESETS
+from astronomaly_ahunt.engine.model import PRETRAINING
 from astronomaly_ahunt.experiments.benchmark import run_record
 from astronomaly_ahunt.experiments.compare.data import (split_of, truth_path,
                                                         write_compare_data)
@@ -101,16 +102,19 @@ def main():
                         help="the Hunter's augmentation preset instead of the page's")
     parser.add_argument("--consistency", type=float, default=0.0,
                         help="weight of the Hunter's consistency term on the pool")
+    parser.add_argument("--pretrain", choices=PRETRAINING, default="reconstruction",
+                        help="the backbone's pretraining objective on the pool")
     args = parser.parse_args()
     if bool(args.data) == bool(args.split):
         parser.error("give one of --data NAME or --split NAME")
     split = split_named(args.split) if args.split else split_of(args.data, crop=args.crop)
     name = args.split or args.data
-    settings = {"consistency": args.consistency,
+    settings = {"consistency": args.consistency, "pretrain": args.pretrain,
                 **({"augmentation": args.augmentation} if args.augmentation else {})}
     tag = name + (f"-crop{args.crop}" if args.crop else "") + \
         (f"-{args.augmentation}" if args.augmentation else "") + \
-        (f"-consistency{args.consistency:g}" if args.consistency else "")
+        (f"-consistency{args.consistency:g}" if args.consistency else "") + \
+        (f"-{args.pretrain}" if args.pretrain != "reconstruction" else "")
     record = run_record()  # the code as it was when the run started
     rows = []
     for seed in args.seeds:

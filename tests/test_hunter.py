@@ -27,6 +27,8 @@ def test_bad_inputs_name_the_problem(fitted, pool):
         fitted.ask(x, 46, ids=ids)
     with pytest.raises(ValueError, match="one label per image"):
         small_hunter().fit_initial(x, ["0"] * 3)
+    with pytest.raises(ValueError, match="unknown pretrain 'byol'"):
+        small_hunter(pretrain="byol").fit_initial(x, ["0"] * len(x))
 
 
 def test_half_precision_pixels_score_as_float32_and_nans_are_still_caught(fitted, pool):

@@ -86,3 +86,21 @@ def test_consistency_pulls_strong_views_to_the_class_of_their_source(digits):
                                 net.predict(x[pool])[1].argmax(1))
     # the unlabelled images teach what labels alone do not: their strong views
     assert agree[1.0] > agree[0.0] + 0.04
+
+
+@pytest.mark.parametrize("objective", ["reconstruction", "contrastive"])
+def test_pretraining_without_labels_brings_alike_images_together(digits, objective):
+    from sklearn.model_selection import cross_val_score
+    from sklearn.neighbors import KNeighborsClassifier
+    x, y = digits.x[:1000], digits.y[:1000]
+
+    def neighbours_agree(net):
+        return cross_val_score(KNeighborsClassifier(5), net.predict(x)[0], y, cv=5).mean()
+
+    untrained = neighbours_agree(AhuntNet.create(x.shape[1:], 2, seed=0))
+    net = AhuntNet.create(x.shape[1:], 2, seed=0)
+    net.pretrain(x, 10, 32, np.random.default_rng(0), seed=1, objective=objective)
+    # the digits' classes, never shown, come out of the images alone
+    assert neighbours_agree(net) > untrained + 0.08
+    with pytest.raises(ValueError, match="unknown pretraining objective"):
+        net.pretrain(x, 1, 32, np.random.default_rng(0), objective="byol")

@@ -18,7 +18,7 @@ import numpy as np
 
 from .augmentation import PRESETS, balance
 from .losses import LOSSES
-from .model import AhuntNet
+from .model import PRETRAINING, AhuntNet
 from .persistence import load_hunter, save_hunter
 from .questions import (RESERVE_STRATEGIES, STRATEGIES, ReservePool, choose_questions,
                         pixel_features, split_questions, unknownness)
@@ -54,9 +54,12 @@ class Hunter:
     initial_epochs : int
         Epochs of the round-0 fit on the normal classes.
     pretrain_epochs : int
-        Epochs of reconstruction pretraining of the backbone on the
-        unlabelled images given to ``fit_initial`` (none by default, as in
-        the paper): a latent space that describes the pool before any label.
+        Epochs of pretraining of the backbone on the unlabelled images given
+        to ``fit_initial`` (none by default, as in the paper): a latent space
+        that describes the pool before any label.
+    pretrain : {'reconstruction', 'contrastive'}
+        Its objective: reconstructing the images (an autoencoder) or telling
+        each image's strong copies from the others' (SimCLR).
     consistency : float
         Weight of a FixMatch-style term on unlabelled images in every retrain
         (0, the paper, leaves it out): where the CNN is sure of an unlabelled
@@ -105,7 +108,8 @@ class Hunter:
     """
 
     def __init__(self, strategy="uncertainty", loss="softmax", learning_rate=1e-3, epochs=3,
-                 initial_epochs=5, pretrain_epochs=0, consistency=0.0, batch_size=32, latent_dim=64, n_conv=None,
+                 initial_epochs=5, pretrain_epochs=0, pretrain="reconstruction", consistency=0.0,
+                 batch_size=32, latent_dim=64, n_conv=None,
                  downsample="pool", augmentation="mnist", max_per_class=None, interest=None,
                  reserve="reserve", reserve_strategy=None, random_state=None):
         self.strategy = strategy
@@ -115,6 +119,7 @@ class Hunter:
         self.epochs = epochs
         self.initial_epochs = initial_epochs
         self.pretrain_epochs = pretrain_epochs
+        self.pretrain = pretrain
         self.consistency = consistency
         self.batch_size = batch_size
         self.latent_dim = latent_dim
@@ -160,7 +165,7 @@ class Hunter:
             unlabelled = check_images(unlabelled, self.input_shape_)
         if self.pretrain_epochs and unlabelled is not None:
             self.net_.pretrain(unlabelled, self.pretrain_epochs, self.batch_size, self.rng_,
-                               seed=self._seed())
+                               seed=self._seed(), objective=self.pretrain)
         self.set_initial(x, y, ids)
         self.labels_, self._images, self.asked_ = {}, {}, []
         self.question_classes_ = []
@@ -170,6 +175,8 @@ class Hunter:
         return self
 
     def _check_params(self):
+        if self.pretrain not in PRETRAINING:
+            raise ValueError(f"unknown pretrain {self.pretrain!r}; choose one of {PRETRAINING}")
         if self.loss not in LOSSES:
             raise ValueError(f"unknown loss {self.loss!r}; choose one of {LOSSES}")
         if isinstance(self.strategy, str) and self.strategy not in STRATEGIES:

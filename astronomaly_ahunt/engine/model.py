@@ -26,6 +26,13 @@ def n_conv_layers(image_size):
 # FixMatch's confidence threshold: below it an unlabelled image sets no target
 CONFIDENT = 0.95
 
+# how the backbone can learn from unlabelled images before the first label
+PRETRAINING = ("reconstruction", "contrastive")
+# SimCLR's batch and temperature: each image's copy is told apart from the
+# other 2 x 127 copies; 0.5 is SimCLR's choice for small batches
+CONTRASTIVE_BATCH = 128
+CONTRASTIVE_TEMPERATURE = 0.5
+
 DOWNSAMPLING = ("pool", "stride", "auto")
 # 'auto' pools below this many pixels: a stride-2 first convolution never
 # looks at three positions in four, which a 28 px garment can spare and an
@@ -258,10 +265,17 @@ class AhuntNet:
                     np.zeros((0, self.n_classes), np.float32))
         return np.concatenate(latents), np.concatenate(probas)
 
-    def pretrain(self, x, epochs, batch_size, rng, seed=0):
-        """Train the backbone to reconstruct ``x`` through the latent layer (an
-        autoencoder whose dense decoder is thrown away afterwards), so the
-        latent space describes the pool before anyone has labelled it."""
+    def pretrain(self, x, epochs, batch_size, rng, seed=0, objective="reconstruction"):
+        """Train the backbone on unlabelled ``x`` so the latent space describes
+        the pool before anyone has labelled it: by ``objective``,
+        'reconstruction' (an autoencoder whose dense decoder is thrown away
+        afterwards) or 'contrastive' (SimCLR, :meth:`_pretrain_contrastive`)."""
+        if objective not in PRETRAINING:
+            raise ValueError(f"unknown pretraining objective {objective!r}; "
+                             f"choose one of {PRETRAINING}")
+        x = np.asarray(x, dtype=np.float32)
+        if objective == "contrastive":
+            return self._pretrain_contrastive(x, epochs, rng, seed)
         shape = tuple(self.backbone.input.shape[1:])
         inputs = keras.Input(shape=shape)
         h = keras.layers.Dense(256, activation="relu",
@@ -271,11 +285,49 @@ class AhuntNet:
                                kernel_initializer=keras.initializers.GlorotUniform(seed + 1))(h)
         autoencoder = keras.Model(inputs, keras.layers.Reshape(shape)(h))
         autoencoder.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss="mse")
-        x = np.asarray(x, dtype=np.float32)
         for _ in range(epochs):
             order = rng.permutation(len(x))
             autoencoder.fit(x[order], x[order], batch_size=batch_size, epochs=1, verbose=0,
                             shuffle=False)
+
+    def _pretrain_contrastive(self, x, epochs, rng, seed):
+        """SimCLR (Chen et al. 2020): two strong copies of each image
+        (:func:`.augmentation.strong_copies`, turned and mirrored too when the
+        net is symmetric) must find each other among a batch of
+        ``CONTRASTIVE_BATCH`` images' copies, through a small projection head
+        thrown away afterwards (NT-Xent, temperature ``CONTRASTIVE_TEMPERATURE``)."""
+        latent_dim = self.latent_dim
+        projector = keras.Sequential([
+            keras.layers.Dense(latent_dim, activation="relu",
+                               kernel_initializer=keras.initializers.HeUniform(seed)),
+            keras.layers.Dense(latent_dim,
+                               kernel_initializer=keras.initializers.GlorotUniform(seed + 1))])
+        projector.build((None, latent_dim))
+        optimizer = keras.optimizers.Adam(self.learning_rate)
+        variables = self.backbone.trainable_variables + projector.trainable_variables
+        optimizer.build(variables)
+        backbone = self.backbone
+
+        @tf.function(input_signature=[self._image_spec, self._image_spec])
+        def step(a, b):
+            n = tf.shape(a)[0]
+            with tf.GradientTape() as tape:
+                z = tf.math.l2_normalize(projector(backbone(tf.concat([a, b], 0),
+                                                            training=True)), axis=1)
+                similarity = tf.matmul(z, z, transpose_b=True) / CONTRASTIVE_TEMPERATURE
+                # an image's copy is its only positive; itself is no candidate
+                similarity -= 1e9 * tf.eye(2 * n)
+                partner = tf.concat([tf.range(n, 2 * n), tf.range(0, n)], 0)
+                loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+                    partner, similarity))
+            optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+
+        for _ in range(epochs):
+            order = rng.permutation(len(x))
+            for start in range(0, len(x) - 1, CONTRASTIVE_BATCH):
+                batch = x[order[start:start + CONTRASTIVE_BATCH]]
+                step(strong_copies(batch, rng, self.symmetric),
+                     strong_copies(batch, rng, self.symmetric))
 
     def train(self, x, y, epochs, batch_size, rng, unlabelled=None, consistency=0.0):
         """``epochs`` passes over (x, one-hot y), each in a fresh seeded order;
