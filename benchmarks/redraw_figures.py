@@ -61,9 +61,10 @@ def redraw_suite(folder):
     table = pd.read_csv(folder / "suite.csv")
     seeds = " ".join(map(str, sorted(table["seed"].unique())))
     rounds, labels = int(table["round"].max()), int(table["labels"].max())
+    suites = RESULTS / "compare" / "suite"
+    name = folder.relative_to(suites if folder.is_relative_to(suites) else RESULTS)
     plot_suite(table, folder / "suite.png",
-               f"{folder.relative_to(RESULTS / 'compare' / 'suite')}, seeds {seeds}: "
-               f"{rounds} rounds, {labels} labels")
+               f"{name}, seeds {seeds}: {rounds} rounds, {labels} labels")
     return ["suite.png"]
 
 
