@@ -59,6 +59,24 @@ def test_without_a_catalogue_the_page_finds_the_interesting_objects(session):
     assert not set(hunter.initial_ids_) & set(hunter.labels_)
 
 
+def test_the_consistency_term_draws_unlabelled_objects_the_same_after_a_restart(session):
+    import numpy as np
+    from astronomaly_ahunt.stages.session import UNLABELLED_DRAW
+    state = session["page"].active_learning.session
+    assert state.draw_unlabelled() is None  # the page's default has no such term
+    labelled = state.positions(list(state.hunter.labels_))
+    state.hunter.consistency = 1.0
+    try:
+        drawn = state.draw_unlabelled()
+        again = state.draw_unlabelled()
+    finally:
+        state.hunter.consistency = 0.0
+    assert len(labelled) == 30
+    assert len(drawn) == min(UNLABELLED_DRAW, len(state.ids) - len(labelled))
+    assert not set(drawn.tolist()) & set(labelled.tolist())
+    np.testing.assert_array_equal(drawn, again)  # seeded by the round: a restart draws it too
+
+
 def test_the_order_the_page_opens_on_is_the_current_one(session):
     page = session["page"]
     scores = page.anomaly_scores

@@ -140,7 +140,8 @@ class AhuntSession:
         try:
             taken_back, told = self._tell(labels)
             self.draw_pseudo_normals()
-            self.hunter.retrain(self.draw_unlabelled())
+            unlabelled = self.draw_unlabelled()
+            self.hunter.retrain(None if unlabelled is None else self.images[unlabelled])
             latent, proba = self.latent_and_proba()
             scores = page_scores(self, latent, proba, n_questions)
             self.save()
@@ -198,15 +199,16 @@ class AhuntSession:
                            ids=self.ids[where])
 
     def draw_unlabelled(self):
-        """Images of up to ``UNLABELLED_DRAW`` unlabelled objects drawn at
-        random, for the Hunter's consistency term (None when it has none)."""
+        """Sorted positions of up to ``UNLABELLED_DRAW`` unlabelled objects
+        drawn at random for the Hunter's consistency term, the same again in
+        the same round (None when the Hunter has no such term)."""
         if not self.hunter.consistency:
             return None
         candidates = np.setdiff1d(np.arange(len(self.ids)),
                                   self.positions(list(self.hunter.labels_)))
         # a generator of its own, so the pseudo-normals' draw stays as it was
-        return self.images[self._draw(candidates, np.random.default_rng(
-            [self.random_state, self.hunter.round_, 1]), UNLABELLED_DRAW)]
+        return self._draw(candidates, np.random.default_rng(
+            [self.random_state, self.hunter.round_, 1]), UNLABELLED_DRAW)
 
     def _draw(self, candidates, rng, n):
         """Sorted positions of up to ``n`` of ``candidates``."""
