@@ -27,9 +27,10 @@ class Augmentation:
         suits sky images whose background is noise.
     symmetric : bool
         The classes do not change under quarter turns and mirror images (the
-        sky has no up, down or handedness; a 6 turned over is a 9): each copy
-        also takes one of the 8 (4 when not square) exactly, and the CNN's
-        features are averaged over them (:func:`.model.symmetries`).
+        sky has no up, down or handedness; a 6 turned over is a 9): the CNN
+        trains on every image under one of its 8 views (4 when not square),
+        drawn each epoch, and its features are averaged over all of them
+        (:func:`.model.symmetries`).
     """
 
     rotation: float = 10.0
@@ -60,23 +61,21 @@ class Augmentation:
         out = keras.ops.convert_to_tensor(x, dtype="float32")
         for layer in layers:
             out = layer(out, training=True)
-        out = keras.ops.convert_to_numpy(out)
-        if self.symmetric:
-            out = symmetric_copies(out, np.random.default_rng(seed + 3))
-        return out
+        return keras.ops.convert_to_numpy(out)
 
 
 def strong_copies(x, rng, symmetric=False):
     """Heavily changed copies of ``x`` (n, h, w, c), the "strong" views of
     FixMatch (Sohn et al. 2020) that the consistency term asks the CNN to
     class as it classes the images themselves: each shifted by up to an
-    eighth of its side (wrapping round), its contrast scaled by 0.5-1.5,
+    eighth of its height and width (wrapping round), its contrast scaled by 0.5-1.5,
     Gaussian noise of a tenth of its spread added, a square of up to half
     its side set to its mean (Cutout, as FixMatch's strong views end) and,
     when ``symmetric``, turned or mirrored (:func:`symmetric_copies`)."""
     n, h, w = x.shape[:3]
     out = np.empty_like(x)
-    shifts = rng.integers(-(h // 8), h // 8 + 1, size=(n, 2))
+    shifts = np.stack([rng.integers(-(h // 8), h // 8 + 1, size=n),
+                       rng.integers(-(w // 8), w // 8 + 1, size=n)], axis=1)
     contrast = rng.uniform(0.5, 1.5, size=n)
     cut = rng.integers(0, [h // 2 + 1, w // 2 + 1], size=(n, 2))
     corners = rng.integers(0, [h - cut[:, 0] + 1, w - cut[:, 1] + 1], size=(2, n)).T

@@ -9,7 +9,7 @@ the scaled distance to a learned prototype per class).
 
 import numpy as np
 
-from .augmentation import strong_copies
+from .augmentation import strong_copies, symmetric_copies
 from .losses import LOSSES, keras_loss
 from .quiet_tensorflow import keras, tf
 
@@ -253,7 +253,11 @@ class AhuntNet:
 
     def predict(self, x, batch_size=1024):
         """(latent features, class probabilities) of ``x``, batch by batch;
-        float16 ``x`` is cast by TensorFlow, far faster than by NumPy."""
+        float16 ``x`` is cast by TensorFlow, far faster than by NumPy. A
+        symmetric net scores 8 views of each image: its batches are an
+        eighth as long, so a batch takes the memory it takes otherwise."""
+        if self.symmetric:
+            batch_size = max(1, batch_size // 8)
         latents, probas = [], []
         for start in range(0, len(x), batch_size):
             z, p = self._infer(tf.cast(tf.convert_to_tensor(x[start:start + batch_size]),
@@ -331,23 +335,30 @@ class AhuntNet:
 
     def train(self, x, y, epochs, batch_size, rng, unlabelled=None, consistency=0.0):
         """``epochs`` passes over (x, one-hot y), each in a fresh seeded order;
-        with ``unlabelled`` images and ``consistency`` > 0, each batch is
-        paired with as many unlabelled images, drawn afresh each epoch, and
-        their :func:`.augmentation.strong_copies` (see :meth:`_epoch_function`)."""
+        a symmetric net sees every image under one of its turns and mirrors,
+        drawn afresh each epoch (it scores the average over all of them).
+        With ``unlabelled`` images and ``consistency`` > 0, each batch is
+        paired with as many unlabelled images, drawn afresh each epoch in a
+        random order, and their :func:`.augmentation.strong_copies` (see
+        :meth:`_epoch_function`)."""
         if unlabelled is None or len(unlabelled) == 0:
             consistency = 0.0
         epoch = self._epoch_function(int(batch_size), consistency)
-        x = tf.convert_to_tensor(x, tf.float32)
+        x = np.asarray(x, dtype=np.float32)
         targets = tf.one_hot(np.asarray(y, dtype=np.int32), self.n_classes)
         for _ in range(epochs):
-            order = tf.constant(rng.permutation(len(y)), tf.int32)
+            order = rng.permutation(len(y))
+            images = symmetric_copies(x[order], rng) if self.symmetric else x[order]
             if consistency:
-                pool = np.asarray(unlabelled[np.sort(rng.choice(len(unlabelled), len(y)))],
-                                  dtype=np.float32)
-                weak, strong = pool, strong_copies(pool, rng, self.symmetric)
+                drawn = np.sort(rng.choice(len(unlabelled), len(y)))
+                # read in order (a store reads chunk by chunk), then shuffled
+                weak = np.asarray(unlabelled[drawn], dtype=np.float32)[rng.permutation(len(y))]
+                if self.symmetric:
+                    weak = symmetric_copies(weak, rng)
+                strong = strong_copies(weak, rng, self.symmetric)
             else:  # unused: the traced step takes no unlabelled batch
-                weak = strong = tf.zeros((0,) + tuple(x.shape[1:]), tf.float32)
-            epoch(tf.gather(x, order), tf.gather(targets, order), weak, strong)
+                weak = strong = np.zeros((0,) + x.shape[1:], np.float32)
+            epoch(tf.convert_to_tensor(images), tf.gather(targets, order), weak, strong)
 
     def save(self, path):
         self.model.save(path)
