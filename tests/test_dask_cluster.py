@@ -98,8 +98,9 @@ def test_a_separate_scheduler_scores_as_in_process_and_a_killed_worker_costs_a_r
 
 
 def test_the_first_read_runs_on_the_cluster_and_stores_what_a_local_read_does(
-        cluster, tmp_path):
+        cluster, tmp_path, monkeypatch):
     from astronomaly_ahunt.experiments.example_data import write_digits_cutouts
+    from astronomaly_ahunt.stages import cutout_store
     from astronomaly_ahunt.stages.cutout_store import CutoutStore
     from astronomaly_ahunt.stages.image_folder import ImageFolderDataset
     _, client, _ = cluster
@@ -108,8 +109,13 @@ def test_the_first_read_runs_on_the_cluster_and_stores_what_a_local_read_does(
     dataset = ImageFolderDataset(directory=str(cutouts / "images"),
                                  output_dir=str(tmp_path / "out"))
     here = CutoutStore.build(dataset, tmp_path / "here", chunk_size=16)
+
+    def not_here(self, index):
+        raise AssertionError("a block was read in the test's process, not on a worker")
+
+    # the workers read with their own, unpatched class
+    monkeypatch.setattr(cutout_store._Reader, "read_block", not_here)
     there = CutoutStore.build(dataset, tmp_path / "there", chunk_size=16, client=client)
-    # every block was read by a worker, none here
     prefixes = client.run_on_scheduler(
         lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
     assert "read_block_of" in prefixes  # (Dask drops the leading underscore)

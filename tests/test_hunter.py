@@ -29,6 +29,11 @@ def test_bad_inputs_name_the_problem(fitted, pool):
         small_hunter().fit_initial(x, ["0"] * 3)
     with pytest.raises(ValueError, match="unknown pretrain 'byol'"):
         small_hunter(pretrain="byol").fit_initial(x, ["0"] * len(x))
+    with pytest.raises(ValueError, match="consistency must be a finite weight >= 0; got -1"):
+        small_hunter(consistency=-1).fit_initial(x, ["0"] * len(x))
+    with pytest.raises(ValueError, match=r"unlabelled.*shape \(9, 9, 1\)"):
+        small_hunter(consistency=1.0).fit_initial(x, ["0"] * len(x),
+                                                  unlabelled=np.zeros((4, 9, 9)))
 
 
 def test_half_precision_pixels_score_as_float32_and_nans_are_still_caught(fitted, pool):

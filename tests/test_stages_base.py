@@ -150,3 +150,12 @@ def test_presses_saved_at_once_from_many_threads_never_tear_the_file(tmp_path):
     assert remove_stale_temporaries(str(tmp_path)) == 1
     assert [p.name for p in tmp_path.iterdir() if p.name != "astronomaly.log"] == \
         ["ml_scores.csv"]
+
+
+def test_two_files_with_one_id_are_refused_with_their_name(tmp_path):
+    from PIL import Image
+    from astronomaly_ahunt.stages.image_folder import ImageFolderDataset
+    for name in ("a.png", "a.jpg", "b.png"):
+        Image.new("L", (8, 8)).save(tmp_path / name)
+    with pytest.raises(ValueError, match=r"1 cutout id.*\['a'\]; rename them"):
+        ImageFolderDataset(directory=str(tmp_path), output_dir=str(tmp_path / "out"))

@@ -57,15 +57,6 @@ class Hunter:
         Epochs of pretraining of the backbone on the unlabelled images given
         to ``fit_initial`` (none by default, as in the paper): a latent space
         that describes the pool before any label.
-    pretrain : {'reconstruction', 'contrastive'}
-        Its objective: reconstructing the images (an autoencoder) or telling
-        each image's strong copies from the others' (SimCLR).
-    consistency : float
-        Weight of a FixMatch-style term on unlabelled images in every retrain
-        (0, the paper, leaves it out): where the CNN is sure of an unlabelled
-        image's class, a strongly changed copy of it must get that class too
-        (:meth:`.model.AhuntNet.train`), so the pool, not only the labels,
-        shapes the latent space.
     batch_size : int
     latent_dim : int
         Size of the latent (feature) space.
@@ -90,6 +81,16 @@ class Hunter:
         Name of the reserve class.
     random_state : int, Generator or None
         Seeds weights, augmentation, shuffling and random questions.
+    pretrain : {'reconstruction', 'contrastive'}
+        The objective of the ``pretrain_epochs``: reconstructing the images
+        (an autoencoder) or telling each image's strong copies from the
+        others' (SimCLR).
+    consistency : float
+        Weight (>= 0) of a FixMatch-style term on unlabelled images in every
+        training (0, the paper, leaves it out): where the CNN is sure of an
+        unlabelled image's class, a strongly changed copy of it must get that
+        class too (:meth:`.model.AhuntNet.train`), so the pool, not only the
+        labels, shapes the latent space.
 
     Attributes
     ----------
@@ -108,10 +109,10 @@ class Hunter:
     """
 
     def __init__(self, strategy="uncertainty", loss="softmax", learning_rate=1e-3, epochs=3,
-                 initial_epochs=5, pretrain_epochs=0, pretrain="reconstruction", consistency=0.0,
-                 batch_size=32, latent_dim=64, n_conv=None,
+                 initial_epochs=5, pretrain_epochs=0, batch_size=32, latent_dim=64, n_conv=None,
                  downsample="pool", augmentation="mnist", max_per_class=None, interest=None,
-                 reserve="reserve", reserve_strategy=None, random_state=None):
+                 reserve="reserve", reserve_strategy=None, random_state=None,
+                 pretrain="reconstruction", consistency=0.0):
         self.strategy = strategy
         self.reserve_strategy = reserve_strategy
         self.loss = loss
@@ -145,8 +146,8 @@ class Hunter:
         (one survey, ids as in ``ask``): an object the oracle labels later
         then trains under its new label only, not also as a round-0 normal.
         ``unlabelled`` images, with ``pretrain_epochs`` > 0, first pretrain
-        the backbone by reconstruction; with ``consistency`` > 0 they also
-        train beside the labels.
+        the backbone (by the ``pretrain`` objective); with ``consistency`` > 0
+        they also train beside the labels.
         """
         self._check_params()
         x = check_images(x)
@@ -161,8 +162,10 @@ class Hunter:
                                     self.learning_rate, self.latent_dim, self.n_conv,
                                     seed=self._seed(), downsample=self.downsample,
                                     symmetric=self.augmentation_.symmetric)
-        if unlabelled is not None:
-            unlabelled = check_images(unlabelled, self.input_shape_)
+        if unlabelled is not None and (self.pretrain_epochs or self.consistency):
+            unlabelled = check_images(unlabelled, self.input_shape_, name="unlabelled")
+        else:
+            unlabelled = None
         if self.pretrain_epochs and unlabelled is not None:
             self.net_.pretrain(unlabelled, self.pretrain_epochs, self.batch_size, self.rng_,
                                seed=self._seed(), objective=self.pretrain)
@@ -175,6 +178,8 @@ class Hunter:
         return self
 
     def _check_params(self):
+        if not (np.isfinite(self.consistency) and self.consistency >= 0):
+            raise ValueError(f"consistency must be a finite weight >= 0; got {self.consistency}")
         if self.pretrain not in PRETRAINING:
             raise ValueError(f"unknown pretrain {self.pretrain!r}; choose one of {PRETRAINING}")
         if self.loss not in LOSSES:
@@ -328,8 +333,12 @@ class Hunter:
         with ``consistency`` > 0, also on ``unlabelled`` images (by default
         the pool of the last ``ask``)."""
         self._check_fitted()
-        if unlabelled is None and self._pool is not None:
+        if not self.consistency:
+            unlabelled = None
+        elif unlabelled is None and self._pool is not None:
             unlabelled = self._pool[0]
+        elif unlabelled is not None:
+            unlabelled = check_images(unlabelled, self.input_shape_, name="unlabelled")
         self._train(self.epochs, unlabelled)
         self.round_ += 1
         return self
@@ -337,8 +346,7 @@ class Hunter:
     def _train(self, epochs, unlabelled=None):
         x, y = self.training_data()
         x, y = balance(x, y, self.augmentation_, self.rng_, size=self.max_per_class)
-        self.net_.train(x, y, epochs, self.batch_size, self.rng_,
-                        unlabelled=unlabelled if self.consistency else None,
+        self.net_.train(x, y, epochs, self.batch_size, self.rng_, unlabelled=unlabelled,
                         consistency=self.consistency)
 
     def training_data(self):

@@ -298,8 +298,10 @@ class AhuntNet:
         """SimCLR (Chen et al. 2020): two strong copies of each image
         (:func:`.augmentation.strong_copies`, turned and mirrored too when the
         net is symmetric) must find each other among a batch of
-        ``CONTRASTIVE_BATCH`` images' copies, through a small projection head
-        thrown away afterwards (NT-Xent, temperature ``CONTRASTIVE_TEMPERATURE``)."""
+        ``CONTRASTIVE_BATCH`` images' copies (whatever ``pretrain``'s
+        ``batch_size``: the objective needs many copies to tell apart),
+        through a small projection head thrown away afterwards (NT-Xent,
+        temperature ``CONTRASTIVE_TEMPERATURE``)."""
         latent_dim = self.latent_dim
         projector = keras.Sequential([
             keras.layers.Dense(latent_dim, activation="relu",

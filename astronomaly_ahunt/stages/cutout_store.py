@@ -308,7 +308,8 @@ class _Reader:
         pool that suits the work."""
         if client is not None:
             # sent to every worker once, not with each block
-            reader = client.scatter(self, broadcast=True)
+            # (hash=False: a dataset of 10^6 names need not be tokenised first)
+            reader = client.scatter(self, broadcast=True, hash=False)
             yield lambda index: client.submit(_read_block_of, reader, index, pure=False)
             return
         if n_objects < PROCESS_READ_FROM or n_workers < 2:

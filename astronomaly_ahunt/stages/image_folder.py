@@ -51,6 +51,10 @@ class ImageFolderDataset(FallbackDataset):
         files = [f for f in self.files if f.rsplit(".", 1)[-1].lower() in known]
         ids = [os.path.basename(f).rsplit(".", 1)[0] for f in files]
         self.metadata = pd.DataFrame({"filename": files}, index=ids)
+        twice = self.metadata.index[self.metadata.index.duplicated()].unique()
+        if len(twice):
+            raise ValueError(f"{len(twice)} cutout id(s) (a file's name without its extension) "
+                             f"name two files each, first {list(twice[:3])}; rename them")
         self.index = self.metadata.index.values
         # a cutout's file by its id without pandas' .loc, which costs a fifth
         # of reading a 64-px PNG: a survey's first read calls this 10^6 times
