@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 from astronomaly_ahunt.engine.augmentation import PRESETS
-from astronomaly_ahunt.engine.model import PRETRAINING
+from astronomaly_ahunt.engine.model import PRETRAINING, symmetries
+from astronomaly_ahunt.engine.quiet_tensorflow import tf
 from astronomaly_ahunt.experiments.benchmark import run_record
 from astronomaly_ahunt.experiments.compare.data import (split_of, truth_path,
                                                         write_compare_data)
@@ -53,13 +54,6 @@ def read_folder(folder, size):
     return np.stack(images), truth["label"].to_numpy() > 0
 
 
-def dihedral(x):
-    """The 8 rotations by 90 degrees and their mirror images of images ``x``
-    (n, h, w, c): the symmetries of a square cutout of the sky."""
-    turns = [np.rot90(x, k, axes=(1, 2)) for k in range(4)]
-    return turns + [t[:, :, ::-1] for t in turns]
-
-
 def cross_validated_scores(x, interesting, seed, folds, epochs, settings=None):
     """Each object's probability of the rare class from a CNN that did not
     see it: as the CNN gives it, and averaged over the 8 symmetries of the
@@ -78,8 +72,8 @@ def cross_validated_scores(x, interesting, seed, folds, epochs, settings=None):
         hunter.fit_initial(x[train], names, unlabelled=x)
         column = hunter.taxonomy_.index("interesting")
         scores[test] = hunter.predict_proba(x[test])[:, column]
-        symmetric[test] = np.mean([hunter.predict_proba(np.ascontiguousarray(view))[:, column]
-                                   for view in dihedral(x[test])], axis=0)
+        symmetric[test] = np.mean([hunter.predict_proba(view.numpy())[:, column]
+                                   for view in symmetries(tf.constant(x[test]))], axis=0)
     return scores, symmetric
 
 

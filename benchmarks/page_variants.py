@@ -1,16 +1,17 @@
 """Does the page find more with a symmetric CNN, a consistency term on the
-pool or contrastive pretraining? Runs ``compare --suite SUITE`` for AHUNT with the page's Hunter
-settings changed (both its small-pool and its survey settings)::
+pool or contrastive pretraining? Runs ``compare --suite SUITE`` for AHUNT
+with the page's Hunter settings changed (both its small-pool and its survey settings)::
 
     python benchmarks/page_variants.py OUT SUITE [--augmentation PRESET]
         [--symmetric] [--consistency W] [--pretrain OBJECTIVE] [--seeds ...] [--splits ...]
 
 ``--augmentation`` is one of the engine's presets (the page's default is
 ``mnist``); ``--symmetric`` makes it symmetric under quarter turns and
-mirrors (``Augmentation.symmetric``: copies turned and mirrored, features
-averaged over the 8 views); ``--consistency`` is the Hunter's FixMatch-style
-term on the pool; ``--pretrain`` the backbone's pretraining objective. Writes what ``compare --suite`` writes in OUT, and the
-settings in its ``run.json``.
+mirrors (``Augmentation.symmetric``: the CNN trains on turned and mirrored
+images and averages its features over the 8 views); ``--consistency`` is
+the Hunter's FixMatch-style term on the pool; ``--pretrain`` the
+backbone's pretraining objective. Writes what ``compare --suite`` writes in
+OUT, and the settings in its ``run.json``.
 """
 
 import argparse

@@ -87,6 +87,7 @@ class AhuntFeatures(AhuntStage):
         self.random_state = random_state
         self.chunk_size = chunk_size
         self.scoring_cluster = scoring_cluster
+        self._dask = None
 
     def run_on_dataset(self, dataset=None):
         ids, images = self.read(dataset)
@@ -167,7 +168,7 @@ class AhuntFeatures(AhuntStage):
 
     def _dask_scoring(self):
         """The one connection to the Dask cluster, for the first read and the scoring."""
-        if getattr(self, "_dask", None) is None:
+        if self._dask is None:
             from .dask_scoring import MODEL_DIR, DaskScoring
             self._dask = DaskScoring(self.scoring_cluster, f"{self.output_dir.rstrip('/')}/"
                                                            f"{SESSION_DIR}/{MODEL_DIR}")

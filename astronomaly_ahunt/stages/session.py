@@ -124,10 +124,12 @@ class AhuntSession:
         taxonomy = self.hunter.taxonomy_
         taxonomy.interest = self.label_mapping.interest_policy(taxonomy.reserve)
 
-    def round_rng(self):
+    def round_rng(self, *stream):
         """This round's generator: seeded by the session's seed and the
-        round, so a restart draws and asks what the running session would."""
-        return np.random.default_rng([self.random_state, self.hunter.round_])
+        round, so a restart draws and asks what the running session would;
+        a ``stream`` number gives a draw of its own that leaves the others as
+        they were."""
+        return np.random.default_rng([self.random_state, self.hunter.round_, *stream])
 
     def run_round(self, labels, n_questions):
         """One Retrain, in its one order: take back the labels now -1, tell
@@ -206,9 +208,7 @@ class AhuntSession:
             return None
         candidates = np.setdiff1d(np.arange(len(self.ids)),
                                   self.positions(list(self.hunter.labels_)))
-        # a generator of its own, so the pseudo-normals' draw stays as it was
-        return self._draw(candidates, np.random.default_rng(
-            [self.random_state, self.hunter.round_, 1]), UNLABELLED_DRAW)
+        return self._draw(candidates, self.round_rng(1), UNLABELLED_DRAW)
 
     def _draw(self, candidates, rng, n):
         """Sorted positions of up to ``n`` of ``candidates``."""
