@@ -206,3 +206,29 @@ def test_fits_cubes_keep_their_bands_as_channels_or_average_them(tmp_path):
     mean = cube.mean(axis=0)
     assert np.abs(grey.images[[where]][0, ..., 0] - (mean - mean.min()) /
                   (mean.max() - mean.min())).max() < 1e-3
+
+
+@pytest.mark.parametrize("layout", ["written-by-build", "other-codec"])
+def test_reads_match_zarr_for_slices_positions_buffers_and_unwritten_chunks(tmp_path, layout):
+    import zarr
+    from zarr.codecs import BloscCodec
+    from astronomaly_ahunt.stages.cutout_store import StoredImages
+    x = np.random.default_rng(0).random((45, 6, 5, 2)).astype(np.float16)
+    x[16:32] = 0  # a chunk of zeros alone is never written to disk
+    extra = {} if layout == "written-by-build" else {"compressors": [BloscCodec(cname="lz4")]}
+    array = zarr.create_array(store=str(tmp_path / "a.zarr"), dtype=np.float16, shape=x.shape,
+                              chunks=(16,) + x.shape[1:], **extra)
+    array[:] = x
+    images = StoredImages(tmp_path / "a.zarr")
+    assert (images._chunk_file is not None) == (layout == "written-by-build")
+    assert not (tmp_path / "a.zarr" / "c" / "1").exists()
+    for where in (slice(None), slice(16, 32), slice(32, 45), slice(3, 40), [44, 0, 17, 3, 3],
+                  np.array([], dtype=int)):
+        assert np.array_equal(images.read(where), x[where]), where
+        assert images[where].dtype == np.float32 and np.array_equal(images[where], x[where])
+    buffer = np.full((16,) + x.shape[1:], np.nan, np.float16)
+    for where in (slice(0, 16), slice(32, 45), [9, 1]):
+        got = images.read(where, out=buffer)
+        assert np.shares_memory(got, buffer) and np.array_equal(got, x[where])
+    with pytest.raises(IndexError):
+        images.read([45])

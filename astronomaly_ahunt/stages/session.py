@@ -246,7 +246,8 @@ class AhuntSession:
         if where is not None:
             where = np.asarray(where)
             if not np.array_equal(where, np.arange(len(self.ids))):
-                return self._in_chunks(lambda rows: self._read(where[rows]), len(where))
+                return self._in_chunks(lambda rows, out: self._read(where[rows], out),
+                                       len(where))
         if self._pass is None or self._pass[0] != self._model_state():
             if self.scoring is not None:
                 latent, proba = self.scoring.latent_and_proba(self.hunter, self.images)
@@ -256,28 +257,32 @@ class AhuntSession:
         return self._pass[1], self._pass[2]
 
     def _in_chunks(self, rows_of, n):
-        """The model's outputs for ``rows_of(rows)``, chunk by chunk; the next
-        chunk is read from the store while the model scores this one."""
+        """The model's outputs for ``rows_of(rows, out)``, chunk by chunk; the
+        next chunk is read from the store while the model scores this one,
+        the two into two buffers in turn (``out``; None for images in memory)."""
         size = getattr(self.images, "chunk_size", CHUNK_SIZE)
         chunks = [slice(start, min(start + size, n)) for start in range(0, n, size)]
+        stored = isinstance(self.images, StoredImages)
         # the store's pixels were checked (finite, one shape) when it was written:
         # checking each chunk again costs seconds a pass at 10^6
-        score = self.hunter.net_.predict if isinstance(self.images, StoredImages) else \
-            self.hunter.latent_and_proba
+        score = self.hunter.net_.predict if stored else self.hunter.latent_and_proba
+        buffers = [np.empty((size,) + tuple(self.images.shape[1:]), np.float16)
+                   if stored and len(chunks) > 1 else None for _ in range(2)]
         parts = []
         with ThreadPoolExecutor(1) as reader:
-            pending = reader.submit(rows_of, chunks[0]) if chunks else None
+            pending = reader.submit(rows_of, chunks[0], buffers[0]) if chunks else None
             for k in range(len(chunks)):
                 batch = pending.result()
                 if k + 1 < len(chunks):
-                    pending = reader.submit(rows_of, chunks[k + 1])
+                    pending = reader.submit(rows_of, chunks[k + 1], buffers[(k + 1) % 2])
                 parts.append(score(batch))
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
-    def _read(self, where):
-        """Pixels at ``where`` as the store holds them (float16), else as given."""
+    def _read(self, where, out=None):
+        """Pixels at ``where`` as the store holds them (float16, into ``out``
+        when given), else as given."""
         if isinstance(self.images, StoredImages):
-            return self.images.read(where)
+            return self.images.read(where, out=out)
         return self.images[where]
 
     def _model_state(self):
