@@ -153,7 +153,9 @@ def explore(features, exclude, k, seed, isolation=None, normal=(), interesting=(
     excluded objects last.
     """
     features = np.asarray(features, dtype=np.float32).reshape(len(features), -1)
-    free = np.setdiff1d(np.arange(len(features)), np.asarray(list(exclude), dtype=int))
+    kept = np.ones(len(features), dtype=bool)
+    kept[np.asarray(list(exclude), dtype=int)] = False
+    free = np.flatnonzero(kept)
     scores = np.full(len(features), -np.inf)
     if len(free) == 0:
         return scores
@@ -186,7 +188,13 @@ def explore(features, exclude, k, seed, isolation=None, normal=(), interesting=(
 def interleaved_scores(n, lists, rest=()):
     """A score per object (higher first, unlisted ones -inf): the heads of
     ``lists`` taken in turn, each object once, then ``rest`` in order."""
-    ranked = list(dict.fromkeys([i for group in zip(*lists) for i in group] + list(rest)))
+    lists = [np.asarray(group, dtype=np.int64) for group in lists]
+    heads = min(map(len, lists)) if lists else 0
+    turns = np.stack([group[:heads] for group in lists], axis=1).ravel() if heads else []
+    listed = np.concatenate([turns, np.asarray(rest, dtype=np.int64)]).astype(np.int64)
+    # each object where it is first listed (in NumPy: 10^6 objects take 0.7 s in Python)
+    _, first = np.unique(listed, return_index=True)
+    ranked = listed[np.sort(first)]
     scores = np.full(n, -np.inf)
     scores[ranked] = np.arange(len(ranked), 0, -1)
     return scores
