@@ -278,9 +278,12 @@ class AhuntActiveLearning(AhuntStage):
     def _save_page_labels(self, labels):
         """``ml_scores.csv`` written whole as the page's labels now stand
         (Delete Labels changes them in memory only, and a restart must not
-        bring them back), and the journal emptied, in one step for presses."""
+        bring them back), and the journal emptied, in one step for presses.
+        The labels alone, all a restart reads back (Astronomaly's example
+        scripts too): the page's other columns hold the last round's scores
+        at this moment, and writing them as text took 4-5 s at 10^6."""
         frame = self.anomaly_scores if self.anomaly_scores is not None else labels.to_frame()
-        frame = frame.astype({"human_label": int})
+        frame = frame[["human_label"]].astype({"human_label": int})
         with SAVE_LOCK:
             super().save(frame, os.path.join(self.output_dir, ML_SCORES), "csv")
             clear_journal(journal_path(self.output_dir))
