@@ -62,6 +62,10 @@ def test_retrain_updates_the_frontends_frames_and_ranks_ahunt_questions_first(re
         assert scores[column].notna().all()
     assert scores["trained_score"].between(0, 5).all()
     assert set(scores["predicted_user_score"]) <= {0.0, 1.0, 3.0, 5.0}
+    # each object got its own score (the stage hands them over in the page's order)
+    session = pipeline["active_learning"].session
+    np.testing.assert_array_equal(scores["trained_score"].to_numpy(),
+                                  session.scores[session.positions(scores.index)])
     # the frontend's own frames changed in place: the latent space evolved
     features = pipeline["features"]
     assert page.features is features and features.shape == (372, 64)
