@@ -223,7 +223,7 @@ def test_reads_match_zarr_for_slices_positions_buffers_and_unwritten_chunks(tmp_
     assert (images._chunk_file is not None) == (layout == "written-by-build")
     assert not (tmp_path / "a.zarr" / "c" / "1").exists()
     for where in (slice(None), slice(16, 32), slice(32, 45), slice(3, 40), [44, 0, 17, 3, 3],
-                  np.array([], dtype=int)):
+                  np.array([], dtype=int), np.r_[0, 2, 1, 3:16]):
         assert np.array_equal(images.read(where), x[where]), where
         assert images[where].dtype == np.float32 and np.array_equal(images[where], x[where])
     buffer = np.full((16,) + x.shape[1:], np.nan, np.float16)

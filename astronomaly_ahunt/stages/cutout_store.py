@@ -176,9 +176,9 @@ class StoredImages:
         size, shape = self.chunk_size, self.shape[1:]
         out = np.empty((len(rows),) + shape, np.float16) if out is None else out[:len(rows)]
         chunk_of = rows // size
-        whole = len(rows) == size and rows[0] % size == 0 and rows[-1] == rows[0] + size - 1 \
-            and (len(self) - rows[0]) >= size
-        if whole:  # already in order: decoded in place
+        whole = len(rows) == size and rows[0] % size == 0 and len(self) - rows[0] >= size \
+            and np.array_equal(rows, np.arange(rows[0], rows[0] + size))
+        if whole:  # one chunk's rows in order: decoded in place
             self._decode_chunk(int(chunk_of[0]), out)
             return out
         scratch = np.empty((size,) + shape, np.float16)
