@@ -189,9 +189,9 @@ def interleaved_scores(n, lists, rest=()):
     """A score per object (higher first, unlisted ones -inf): the heads of
     ``lists`` taken in turn, each object once, then ``rest`` in order."""
     lists = [np.asarray(group, dtype=np.int64) for group in lists]
-    heads = min(map(len, lists)) if lists else 0
-    turns = np.stack([group[:heads] for group in lists], axis=1).ravel() if heads else []
-    listed = np.concatenate([turns, np.asarray(rest, dtype=np.int64)]).astype(np.int64)
+    heads = min(map(len, lists), default=0)
+    turns = np.stack([group[:heads] for group in lists], axis=1).ravel() if lists else []
+    listed = np.concatenate([turns, rest]).astype(np.int64)
     # each object where it is first listed (in NumPy: 10^6 objects take 0.7 s in Python)
     _, first = np.unique(listed, return_index=True)
     ranked = listed[np.sort(first)]

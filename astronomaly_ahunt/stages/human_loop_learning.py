@@ -248,8 +248,8 @@ class AhuntActiveLearning(AhuntStage):
         return self._in_page_order(scores.assign(score=scores["acquisition"]))
 
     def _in_page_order(self, frame):
-        """``frame`` (the session's order) on the page's own index, when it
-        has one of the session's objects only: the Controller copies each
+        """``frame`` (the session's order) on the page's own index, when the
+        page holds the session's objects only: the Controller copies each
         returned column with ``.loc[page.index]``, a lookup of every id per
         column (0.4 s each at 10^6) unless the index is already the page's."""
         page = self.anomaly_scores

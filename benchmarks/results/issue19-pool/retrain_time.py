@@ -2,7 +2,7 @@
 term, on one zoomed FIRST folder (625 cutouts at 64 px), rounds interleaved."""
 import json, sys, time, numpy as np
 from pathlib import Path
-sys.path.insert(0, "/work/main/benchmarks")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # benchmarks/
 from compare_separability import read_folder
 from astronomaly_ahunt import Hunter
 from astronomaly_ahunt.engine.presets import page_settings
