@@ -36,6 +36,9 @@ CHUNK_SIZE = 4096
 # cutouts a worker reads per task: small enough that a chunk keeps every
 # worker busy, large enough that a task's overhead is nothing beside its reads
 READ_BLOCK = 256
+# zstd at level 1 compresses a chunk in half the time of the default level 3,
+# to 2 % more bytes; reading costs the same
+ZSTD_LEVEL = 1
 # from this many cutouts the first read decodes in processes, not threads:
 # decoding holds the GIL for most of a cutout's read (benchmarks/first_read.py)
 PROCESS_READ_FROM = 20_000
@@ -331,7 +334,7 @@ class _Reader:
         from zarr.codecs import ZstdCodec
         from tqdm import tqdm
         index = list(self.dataset.index)
-        ids, skipped, with_nan, array = [], {}, [], None
+        ids, skipped, with_nan, array, chunk_file = [], {}, [], None, None
         bar = tqdm(total=len(index), desc="reading cutouts", unit="cutout", mininterval=2)
         chunks = [index[start:start + chunk_size] for start in range(0, len(index), chunk_size)]
         with self._blocks(len(index), n_workers, client) as read_block:
@@ -356,16 +359,15 @@ class _Reader:
                 if not parts:
                     continue
                 if array is None:
-                    # zstd at level 1 compresses a chunk in half the time of the
-                    # default level 3, to 2 % more bytes; reading costs the same
                     array = zarr.create_array(store=str(path), dtype=np.float16,
                                               shape=(len(index),) + parts[0].shape[1:],
                                               chunks=(chunk_size,) + parts[0].shape[1:],
-                                              compressors=ZstdCodec(level=1))
+                                              compressors=ZstdCodec(level=ZSTD_LEVEL))
+                    chunk_file = _plain_chunk_files(array)
                 # each block is of one shape already: its first cutout stands for it
                 _check_shapes([x[0] for x in parts], array.shape[1:])
                 stacked = np.concatenate(parts)
-                array[len(ids) - len(stacked):len(ids)] = stacked
+                _write_rows(array, chunk_file, len(ids) - len(stacked), stacked)
         bar.close()
         if array is None:
             raise ValueError("no object of the dataset could be read")
@@ -414,6 +416,26 @@ def _read_block_forked(index):
 def _read_block_of(reader, index):
     """On a Dask worker: ``reader.read_block(index)``."""
     return reader.read_block(index)
+
+
+def _write_rows(array, chunk_file, start, rows):
+    """``array[start:start + len(rows)] = rows``. Rows that fill one chunk
+    of the layout :func:`_plain_chunk_files` reads (or end the array) are
+    encoded and written here: zarr's own write spends about three times
+    the encoding's time allocating (a survey's first read writes 250
+    chunks in the one process that also gathers the reads)."""
+    import numcodecs
+    size = array.chunks[0]
+    end = start + len(rows)
+    if chunk_file is None or start % size or (len(rows) != size and end != array.shape[0]):
+        array[start:end] = rows
+        return
+    if len(rows) < size:  # the edge chunk is stored whole, padded with the fill value
+        rows = np.concatenate([rows, np.zeros((size - len(rows),) + rows.shape[1:],
+                                              rows.dtype)])
+    path = chunk_file(start // size)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(numcodecs.Zstd(level=ZSTD_LEVEL).encode(np.ascontiguousarray(rows)))
 
 
 def _check_shapes(chunk, shape):
