@@ -11,6 +11,7 @@ scikit-learn and coniferest are imported where they are used, so that the
 command line can read the names here at once.
 """
 
+import os
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -83,7 +84,8 @@ def pixel_features(images, seed, chunk_size=4096):
     are up to ``PIXEL_DIMS`` values, else their leading ``PIXEL_DIMS``
     principal components, fitted on a seeded sample. ``images[start:stop]``
     is read ``chunk_size`` images at a time, so an array on disk (the cutout
-    store) is never loaded whole."""
+    store) is never loaded whole; chunks go on every core, since reading,
+    converting and projecting a chunk each let go of Python's lock."""
     n = len(images)
 
     def flat(rows):
@@ -91,13 +93,19 @@ def pixel_features(images, seed, chunk_size=4096):
         return x.reshape(len(x), -1)
 
     chunks = [slice(start, min(start + chunk_size, n)) for start in range(0, n, chunk_size)]
-    if int(np.prod(images.shape[1:])) <= PIXEL_DIMS:
-        return np.concatenate([flat(c) for c in chunks])
-    from sklearn.decomposition import PCA
-    sample = np.sort(np.random.default_rng(seed).choice(n, min(n, PIXEL_FIT_SAMPLE),
-                                                        replace=False))
-    pca = PCA(min(PIXEL_DIMS, len(sample)), random_state=seed).fit(flat(sample))
-    return np.concatenate([pca.transform(flat(c)) for c in chunks]).astype(np.float32)
+    project = flat
+    if int(np.prod(images.shape[1:])) > PIXEL_DIMS:
+        from sklearn.decomposition import PCA
+        sample = np.sort(np.random.default_rng(seed).choice(n, min(n, PIXEL_FIT_SAMPLE),
+                                                            replace=False))
+        pca = PCA(min(PIXEL_DIMS, len(sample)), random_state=seed).fit(flat(sample))
+
+        def project(rows):
+            return pca.transform(flat(rows)).astype(np.float32)
+
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        return np.concatenate(list(pool.map(project, chunks)))
 
 
 def learnt_isolation(features, seed, normal=(), interesting=()):
