@@ -150,6 +150,16 @@ def summary_text(table, suite, seeds, n_rare=25):
     return "\n".join(lines)
 
 
+def distinct_colours(methods, named):
+    """A colour per method: its own where ``named`` has one, else the next of
+    tab20's that no other method has."""
+    from matplotlib.colors import to_rgb
+    from ..plots import plt
+    taken = {to_rgb(named[m]) for m in methods if m in named}
+    spare = iter(c for c in plt.get_cmap("tab20").colors if to_rgb(c) not in taken)
+    return {m: named[m] if m in named else next(spare) for m in methods}
+
+
 def plot_suite(table, path, title):
     """One row per split, the methods' mean found per seed side by side as
     bars, each with a tick at its worst seed."""
@@ -161,17 +171,19 @@ def plot_suite(table, path, title):
     height = 0.8 / len(methods)
     fig, ax = plt.subplots(figsize=(7.5, 0.5 + 0.45 * len(order) * max(1, len(methods) / 3)),
                            layout="constrained")
+    colours = distinct_colours(methods, COLOURS)
     for k, method in enumerate(methods):
         rows = splits[splits["method"] == method].set_index("split").reindex(order)
         y = np.arange(len(order)) + (k - (len(methods) - 1) / 2) * height
-        ax.barh(y, rows["total"] / n_seeds, height, color=COLOURS.get(method, f"C{k}"),
-                label=method)
+        ax.barh(y, rows["total"] / n_seeds, height, color=colours[method], label=method)
         ax.plot(rows["worst"], y, "|", color="white", markersize=7, mew=2)
     ax.set_yticks(np.arange(len(order)), order)
     ax.invert_yaxis()
     ax.set_xlabel(f"rare objects found per seed (mean of {n_seeds}; white tick: worst seed)")
-    ax.set_title(title, pad=22)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(methods), frameon=False,
+    # at most four a row, so that a run beside several candidates keeps every name
+    columns = min(len(methods), 4)
+    ax.set_title(title, pad=8 + 14 * -(-len(methods) // columns))
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=columns, frameon=False,
               fontsize=9)
     fig.savefig(path, dpi=110)
     plt.close(fig)
