@@ -193,6 +193,23 @@ def explore(features, exclude, k, seed, isolation=None, normal=(), interesting=(
     return interleaved_scores(len(features), [*lists, typical], lists[0])
 
 
+# reciprocal rank fusion's constant (Cormack, Clarke & Buettcher 2009): a
+# ranking's top few count for little more than its next few, so agreement wins
+FUSION_K = 60
+
+
+def fused_ranks(rankings, k=FUSION_K):
+    """Reciprocal rank fusion of ``rankings`` (each every object once, best
+    first): a score per object, the sum of 1 / (k + its rank) over them."""
+    n = len(rankings[0])
+    scores = np.zeros(n)
+    for ranking in rankings:
+        rank = np.empty(n)
+        rank[np.asarray(ranking)] = np.arange(n)
+        scores += 1.0 / (k + rank)
+    return scores
+
+
 def interleaved_scores(n, lists, rest=()):
     """A score per object (higher first, unlisted ones -inf): the heads of
     ``lists`` taken in turn, each object once, then ``rest`` in order."""
@@ -248,9 +265,10 @@ def latent_forest_rule(pool, seed):
 def explore_rule(pool, seed):
     """The reserve class asks by :func:`explore`, with the pixels'
     :func:`learnt_isolation` as its second representation; once an anomaly
-    class has an example, that class's share takes its most probable
-    members in turn with the top of the same pixel forest, so that a few
-    examples the CNN has barely learnt still lead to more."""
+    class has an example, that class's share goes to the objects that rank
+    high both among its most probable members and in the same pixel forest
+    (:func:`fused_ranks`), so that a few examples the CNN has barely learnt
+    still lead to more, and each ranking vets the other's guesses."""
     isolation = None if pool.pixels is None else \
         learnt_isolation(pool.pixels(), seed, pool.normal, pool.found)
     scores = {pool.reserve: explore(pool.latent, pool.exclude, pool.share, seed, isolation,
@@ -258,8 +276,7 @@ def explore_rule(pool, seed):
     if isolation is not None and len(pool.found):
         learnt = np.argsort(-isolation, kind="stable")
         for c in np.flatnonzero(pool.anomalies):
-            scores[c] = interleaved_scores(len(pool.proba), [
-                np.argsort(-pool.proba[:, c], kind="stable"), learnt])
+            scores[c] = fused_ranks([np.argsort(-pool.proba[:, c], kind="stable"), learnt])
     return scores
 
 
