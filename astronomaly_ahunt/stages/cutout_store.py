@@ -155,12 +155,12 @@ class StoredImages:
         and a view of it is returned.
 
         zarr decodes each chunk into memory it has just allocated, and on
-        this machine touching 33 MB of fresh pages costs more than the
-        decoding (a pass over 10^6 64-px cutouts: 18 CPU-s against 4). So a
-        store as :meth:`CutoutStore.build` writes it (plain chunks, zstd) is
-        decoded by zarr's own codec library into one buffer per call, or
-        straight into ``out`` for a whole chunk, and a pass that hands in
-        the same two buffers turn by turn allocates nothing."""
+        some machines touching a chunk's fresh pages costs more than the
+        decoding (README, Scale). So a store as :meth:`CutoutStore.build`
+        writes it (plain chunks, zstd) is decoded by zarr's own codec
+        library into one buffer per call, or straight into ``out`` for a
+        whole chunk, and a pass that hands in the same two buffers turn by
+        turn allocates nothing."""
         if self._chunk_file is None:
             x = np.asarray(self.array[where if isinstance(where, slice) else
                                       np.asarray(where, dtype=np.int64)], dtype=dtype)
@@ -421,9 +421,8 @@ def _read_block_of(reader, index):
 def _write_rows(array, chunk_file, start, rows):
     """``array[start:start + len(rows)] = rows``. Rows that fill one chunk
     of the layout :func:`_plain_chunk_files` reads (or end the array) are
-    encoded and written here: zarr's own write spends about three times
-    the encoding's time allocating (a survey's first read writes 250
-    chunks in the one process that also gathers the reads)."""
+    encoded and written here: zarr's own write spends most of its time
+    allocating, in the one process that also gathers a survey's reads."""
     import numcodecs
     size = array.chunks[0]
     end = start + len(rows)

@@ -251,7 +251,7 @@ class AhuntActiveLearning(AhuntStage):
         """``frame`` (the session's order) on the page's own index, when the
         page holds the session's objects only: the Controller copies each
         returned column with ``.loc[page.index]``, a lookup of every id per
-        column (0.4 s each at 10^6) unless the index is already the page's."""
+        column, seconds at survey scale, unless the index is already the page's."""
         page = self.anomaly_scores
         if page is None:
             return frame
@@ -281,7 +281,7 @@ class AhuntActiveLearning(AhuntStage):
         bring them back), and the journal emptied, in one step for presses.
         The labels alone, all a restart reads back (Astronomaly's example
         scripts too): the page's other columns hold the last round's scores
-        at this moment, and writing them as text took 4-5 s at 10^6."""
+        at this moment, and writing them as text took seconds at survey scale."""
         frame = self.anomaly_scores if self.anomaly_scores is not None else labels.to_frame()
         frame = frame[["human_label"]].astype({"human_label": int})
         with SAVE_LOCK:
@@ -296,7 +296,7 @@ class AhuntActiveLearning(AhuntStage):
             columns = [c for c in self.features.columns if str(c).startswith("latent_")]
             self.features.loc[_rows(self.features, ids), columns] = latent
         if self.visualisation is not None:
-            # copy=False: pandas 3 copies an array by default (0.7 s at 10^6)
+            # copy=False: pandas 3 copies an array by default
             view = latent_projection(pd.DataFrame(latent, index=ids, copy=False),
                                      self.random_state)
             self.visualisation.loc[_rows(self.visualisation, ids),
