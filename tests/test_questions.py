@@ -205,3 +205,16 @@ def test_a_named_class_asks_what_the_cnn_and_the_answers_agree_on():
     # the pixels are asked for once a round, and only by a rule that uses them
     RESERVE_STRATEGIES["latent-forest"](pool([]), seed=5)
     assert len(computed) == 2
+
+
+def test_nearness_puts_the_look_alikes_of_what_was_found_first():
+    from astronomaly_ahunt.engine.questions import nearness
+    rng = np.random.default_rng(1)
+    features = rng.normal(0, 1, (50, 2, 2))
+    features[7] = features[3] + 0.01
+    features[9] = features[40] - 0.02
+    near = nearness(features, [3, 40], chunk_size=16)
+    assert near[3] == 0 and near[40] == 0 and np.all(near <= 0)
+    assert set(np.argsort(-near, kind="stable")[:4]) == {3, 40, 7, 9}
+    assert near[7] == pytest.approx(-0.02) and near[9] == pytest.approx(-0.04)
+    np.testing.assert_array_equal(near, nearness(features, [3, 40]))  # chunks change nothing

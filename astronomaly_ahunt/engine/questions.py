@@ -135,6 +135,18 @@ def learnt_isolation(features, seed, normal=(), interesting=()):
     return -forest.score_samples(flat)
 
 
+def nearness(features, found, chunk_size=4096):
+    """Minus each object's distance to the nearest of the ``found``
+    positions in ``features`` (n, ...): higher = nearer, 0 for a found one.
+    ``chunk_size`` objects at a time, so a survey never holds a distance
+    matrix larger than that many rows."""
+    from sklearn.metrics import pairwise_distances
+    flat = np.asarray(features).reshape(len(features), -1)
+    anchors = flat[np.asarray(found, dtype=int)]
+    return -np.concatenate([pairwise_distances(flat[start:start + chunk_size], anchors).min(axis=1)
+                            for start in range(0, len(flat), chunk_size)])
+
+
 def explore(features, exclude, k, seed, isolation=None, normal=(), interesting=()):
     """A ranking of objects for exploring, learnt from the labels so far:
     the most isolated in the latent space alternating with the most typical
@@ -266,17 +278,22 @@ def explore_rule(pool, seed):
     """The reserve class asks by :func:`explore`, with the pixels'
     :func:`learnt_isolation` as its second representation; once an anomaly
     class has an example, that class's share goes to the objects that rank
-    high both among its most probable members and in the same pixel forest
-    (:func:`fused_ranks`), so that a few examples the CNN has barely learnt
-    still lead to more, and each ranking vets the other's guesses."""
-    isolation = None if pool.pixels is None else \
-        learnt_isolation(pool.pixels(), seed, pool.normal, pool.found)
+    high in three rankings at once (:func:`fused_ranks`): its most probable
+    members, the same pixel forest, and the pixels' :func:`nearness` to
+    the interesting objects found so far. A few examples the CNN has barely
+    learnt still lead to more, each ranking vets the others' guesses, and
+    the look-alikes of what the person called interesting come forward, as
+    Astronomaly's own neighbour score brings them."""
+    pixels = None if pool.pixels is None else pool.pixels()
+    isolation = None if pixels is None else \
+        learnt_isolation(pixels, seed, pool.normal, pool.found)
     scores = {pool.reserve: explore(pool.latent, pool.exclude, pool.share, seed, isolation,
                                     pool.normal, pool.found)}
     if isolation is not None and len(pool.found):
         learnt = np.argsort(-isolation, kind="stable")
+        alike = np.argsort(-nearness(pixels, pool.found), kind="stable")
         for c in np.flatnonzero(pool.anomalies):
-            scores[c] = fused_ranks([np.argsort(-pool.proba[:, c], kind="stable"), learnt])
+            scores[c] = fused_ranks([np.argsort(-pool.proba[:, c], kind="stable"), learnt, alike])
     return scores
 
 
