@@ -139,12 +139,18 @@ def nearness(features, found, chunk_size=4096):
     """Minus each object's distance to the nearest of the ``found``
     positions in ``features`` (n, ...): higher = nearer, 0 for a found one.
     ``chunk_size`` objects at a time, so a survey never holds a distance
-    matrix larger than that many rows."""
+    matrix larger than that many rows; chunks go on every core, as in
+    :func:`pixel_features`."""
+    from concurrent.futures import ThreadPoolExecutor
     from sklearn.metrics import pairwise_distances
     flat = np.asarray(features).reshape(len(features), -1)
     anchors = flat[np.asarray(found, dtype=int)]
-    return -np.concatenate([pairwise_distances(flat[start:start + chunk_size], anchors).min(axis=1)
-                            for start in range(0, len(flat), chunk_size)])
+
+    def nearest(start):
+        return pairwise_distances(flat[start:start + chunk_size], anchors).min(axis=1)
+
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        return -np.concatenate(list(pool.map(nearest, range(0, len(flat), chunk_size))))
 
 
 def explore(features, exclude, k, seed, isolation=None, normal=(), interesting=()):
