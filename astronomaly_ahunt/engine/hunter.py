@@ -43,8 +43,10 @@ class Hunter:
         forests on the latent space and on the pixels that learn from every
         answer and by latent-space clusters nobody was asked about, tightest
         first (:func:`.questions.explore`, :data:`.presets.PAGE_SETTINGS`);
-        under 'explore' each anomaly class's share alternates its most
-        probable members with the top of the learnt pixel forest.
+        under 'explore' each anomaly class's share goes to what ranks high
+        at once among its most probable members, in the learnt pixel forest
+        and by nearness in the pixels to the interesting objects found
+        (:func:`.questions.explore_rule`).
     loss : {'softmax', 'focal', 'isomax'}
     learning_rate : float
         Adam's learning rate. 1e-3 by default; the paper prints 1e-5
