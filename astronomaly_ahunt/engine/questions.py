@@ -78,21 +78,29 @@ PIXEL_FIT_SAMPLE = 5_000
 PIXEL_DIMS = 64
 
 
+def _by_chunks(function, n, chunk_size):
+    """``function(rows)`` of each slice of ``chunk_size`` rows of ``n``,
+    concatenated in order: on every core, since the NumPy, scikit-learn and
+    store work done on a chunk lets go of Python's lock."""
+    from concurrent.futures import ThreadPoolExecutor
+    chunks = [slice(start, min(start + chunk_size, n)) for start in range(0, n, chunk_size)]
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        return np.concatenate(list(pool.map(function, chunks)))
+
+
 def pixel_features(images, seed, chunk_size=4096):
     """The flattened pixels of ``images`` as the explore rule's second
     representation (the one Astronomaly's static pipeline sees): as they
     are up to ``PIXEL_DIMS`` values, else their leading ``PIXEL_DIMS``
     principal components, fitted on a seeded sample. ``images[start:stop]``
     is read ``chunk_size`` images at a time, so an array on disk (the cutout
-    store) is never loaded whole; chunks go on every core, since reading,
-    converting and projecting a chunk each let go of Python's lock."""
+    store) is never loaded whole, on every core (:func:`_by_chunks`)."""
     n = len(images)
 
     def flat(rows):
         x = np.asarray(images[rows], dtype=np.float32)
         return x.reshape(len(x), -1)
 
-    chunks = [slice(start, min(start + chunk_size, n)) for start in range(0, n, chunk_size)]
     project = flat
     if int(np.prod(images.shape[1:])) > PIXEL_DIMS:
         from sklearn.decomposition import PCA
@@ -103,9 +111,7 @@ def pixel_features(images, seed, chunk_size=4096):
         def project(rows):
             return pca.transform(flat(rows)).astype(np.float32)
 
-    from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        return np.concatenate(list(pool.map(project, chunks)))
+    return _by_chunks(project, n, chunk_size)
 
 
 def learnt_isolation(features, seed, normal=(), interesting=()):
@@ -139,18 +145,15 @@ def nearness(features, found, chunk_size=4096):
     """Minus each object's distance to the nearest of the ``found``
     positions in ``features`` (n, ...): higher = nearer, 0 for a found one.
     ``chunk_size`` objects at a time, so a survey never holds a distance
-    matrix larger than that many rows; chunks go on every core, as in
-    :func:`pixel_features`."""
-    from concurrent.futures import ThreadPoolExecutor
+    matrix larger than that many rows, on every core (:func:`_by_chunks`)."""
     from sklearn.metrics import pairwise_distances
     flat = np.asarray(features).reshape(len(features), -1)
     anchors = flat[np.asarray(found, dtype=int)]
 
-    def nearest(start):
-        return pairwise_distances(flat[start:start + chunk_size], anchors).min(axis=1)
+    def nearest(rows):
+        return pairwise_distances(flat[rows], anchors).min(axis=1)
 
-    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        return -np.concatenate(list(pool.map(nearest, range(0, len(flat), chunk_size))))
+    return -_by_chunks(nearest, len(flat), chunk_size)
 
 
 def explore(features, exclude, k, seed, isolation=None, normal=(), interesting=()):
