@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from astronomaly_ahunt.engine.model import AhuntNet
+from astronomaly_ahunt.engine.model import AhuntNet, FusedAdam
 
 # trains a CNN: deselect with -m "not slow" for a quick run
 pytestmark = pytest.mark.slow
@@ -22,6 +22,22 @@ def test_head_growth_keeps_every_old_logit(loss):
     latent, proba = net.predict(x)
     assert latent.shape == (64, 64)
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+
+
+def test_fused_adam_takes_the_steps_of_keras_adam():
+    from astronomaly_ahunt.engine.quiet_tensorflow import keras, tf
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=(2, 50)).astype(np.float32)
+    ours, theirs = tf.Variable(start), tf.Variable(start)
+    keras_adam = keras.optimizers.Adam(1e-2)
+    keras_adam.build([theirs])
+    fused = FusedAdam([ours], 1e-2)
+    for _ in range(50):
+        gradient = tf.constant(rng.normal(size=(2, 50)).astype(np.float32))
+        keras_adam.apply_gradients([(gradient, theirs)])
+        fused.apply([gradient])
+    assert np.abs(theirs.numpy() - start).max() > 0.1  # both moved, by ~50 steps of 0.01
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-5)
 
 
 @pytest.mark.parametrize("size, n_conv", [(8, 4), (28, 4), (64, 6)])
