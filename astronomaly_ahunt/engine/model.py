@@ -182,6 +182,9 @@ class AhuntNet:
         self.backbone, self.head = backbone, head
         self.loss, self.learning_rate = loss, learning_rate
         self.symmetric = bool(symmetric)
+        self._image_spec = tf.TensorSpec((None,) + tuple(self.backbone.input.shape[1:]),
+                                         tf.float32)
+        self._latent = self._latent_function()
         self._assemble()
 
     @classmethod
@@ -191,6 +194,22 @@ class AhuntNet:
         return cls(backbone, build_head(loss, n_classes, seed + 200), loss, learning_rate,
                    symmetric)
 
+    def _latent_function(self):
+        """The backbone's features, traced once for the life of the net: a
+        head that grows leaves it as it is, so the Retrain that names a new
+        class traces only the head's small function again (:meth:`_assemble`)."""
+        backbone, symmetric = self.backbone, self.symmetric
+
+        @tf.function(input_signature=[self._image_spec])
+        def latent(x):
+            if not symmetric:
+                return backbone(x, training=False)
+            views = symmetries(x)
+            return tf.reduce_mean(tf.reshape(backbone(tf.concat(views, 0), training=False),
+                                             (len(views), tf.shape(x)[0], -1)), axis=0)
+
+        return latent
+
     def _assemble(self):
         inputs = self.backbone.input
         self.model = keras.Model(inputs, self.head(self.backbone(inputs)), name="ahunt_cnn")
@@ -198,22 +217,9 @@ class AhuntNet:
         # a new head means new variables: Adam's moments start afresh; they are
         # made here, outside any traced function, which may not create variables
         self._optimizer = FusedAdam(self.model.trainable_variables, self.learning_rate)
-        self._image_spec = tf.TensorSpec((None,) + tuple(self.backbone.input.shape[1:]),
-                                         tf.float32)
-
-        symmetric = self.symmetric
-
-        @tf.function(input_signature=[self._image_spec])
-        def infer(x):
-            if symmetric:
-                views = symmetries(x)
-                z = tf.reduce_mean(tf.reshape(self.backbone(tf.concat(views, 0), training=False),
-                                              (len(views), tf.shape(x)[0], -1)), axis=0)
-            else:
-                z = self.backbone(x, training=False)
-            return z, tf.nn.softmax(self.head(z))
-
-        self._infer = infer
+        head = self.head
+        self._proba = tf.function(lambda z: tf.nn.softmax(head(z)), input_signature=[
+            tf.TensorSpec((None, self.latent_dim), tf.float32)])
         self._epochs = {}
 
     def _epoch_function(self, batch_size, consistency=0.0):
@@ -288,8 +294,9 @@ class AhuntNet:
             batch_size = max(1, batch_size // 8)
         latents, probas = [], []
         for start in range(0, len(x), batch_size):
-            z, p = self._infer(tf.cast(tf.convert_to_tensor(x[start:start + batch_size]),
-                                       tf.float32))
+            z = self._latent(tf.cast(tf.convert_to_tensor(x[start:start + batch_size]),
+                                     tf.float32))
+            p = self._proba(z)
             latents.append(z.numpy())
             probas.append(p.numpy())
         if not latents:
