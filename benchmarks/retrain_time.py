@@ -13,6 +13,7 @@ loop is traced again.
 """
 
 import argparse
+import json
 import os
 import platform
 import subprocess
@@ -104,6 +105,7 @@ def main():
         f"{time.strftime('%Y-%m-%d')}; commit {record['commit']}"
         f"{' (dirty tree)' if record.get('dirty') else ''}"])
     (out / "summary.md").write_text(text + "\n")
+    (out / "run.json").write_text(json.dumps({**record, "trees": codes}, indent=1) + "\n")
     print(text)
 
 
