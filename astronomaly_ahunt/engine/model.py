@@ -145,10 +145,10 @@ class FusedAdam:
     """Keras's Adam update (its betas and epsilon, the step counted from 1)
     as TensorFlow's fused ``ResourceApplyAdam`` kernel, one op per variable,
     for use inside a traced training loop. A head that grows needs the loop
-    traced again during that Retrain; with Keras's optimizer, whose update
-    is a dozen small ops per variable, tracing and the first run cost
-    about 1 s on 2 cores, with this about 0.4 s. The moments start at zero
-    with each new head, as a fresh Keras optimizer's would."""
+    traced again during that Retrain, and Keras's optimizer, a dozen small
+    ops per variable, made that the longest Retrain of a session
+    (benchmarks/results/retrain-time/). The moments start at zero with each
+    new head, as a fresh Keras optimizer's would."""
 
     def __init__(self, variables, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
         self.variables = list(variables)
@@ -171,11 +171,11 @@ class FusedAdam:
 
 
 class AhuntNet:
-    """Backbone + head, with a traced training loop and a traced inference function.
+    """Backbone + head, with a traced training loop and traced inference.
 
-    ``predict`` runs one compiled function with a fixed input signature on
-    fixed-size batches: ``model.predict`` costs ~0.3 s per call, which is
-    most of a round on small pools.
+    ``predict`` runs two compiled functions with fixed input signatures (the
+    backbone's and the head's) on fixed-size batches: ``model.predict``
+    costs ~0.3 s per call, which is most of a round on small pools.
     """
 
     def __init__(self, backbone, head, loss, learning_rate, symmetric=False):
