@@ -31,13 +31,34 @@ def test_fused_adam_takes_the_steps_of_keras_adam():
     ours, theirs = tf.Variable(start), tf.Variable(start)
     keras_adam = keras.optimizers.Adam(1e-2)
     keras_adam.build([theirs])
-    fused = FusedAdam([ours], 1e-2)
+    fused = FusedAdam(1e-2)
+    firsts, seconds = FusedAdam.slots([ours])
     for _ in range(50):
         gradient = tf.constant(rng.normal(size=(2, 50)).astype(np.float32))
         keras_adam.apply_gradients([(gradient, theirs)])
-        fused.apply([gradient])
+        fused.apply([ours.handle], [firsts[0].handle], [seconds[0].handle], [gradient])
     assert np.abs(theirs.numpy() - start).max() > 0.1  # both moved, by ~50 steps of 0.01
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize("loss, consistency", [("softmax", 1.0), ("isomax", 0.0)])
+def test_a_grown_head_trains_as_a_net_built_with_it_without_a_new_trace(loss, consistency):
+    rng = np.random.default_rng(0)
+    x = rng.random((48, 8, 8, 1), dtype=np.float32)
+    grown = AhuntNet.create((8, 8, 1), 2, loss=loss, seed=1)
+    grown.train(x, np.arange(48) % 2, 2, 16, rng, unlabelled=x, consistency=consistency)
+    grown.add_class(seed=2)
+    built = AhuntNet.create((8, 8, 1), 3, loss=loss, seed=1)
+    built.model.set_weights(grown.model.get_weights())
+    for net in (grown, built):
+        net.train(x, np.arange(48) % 3, 2, 16, np.random.default_rng(5), unlabelled=x,
+                  consistency=consistency)
+    trained = [np.ptp(w) for w in grown.head.get_weights()]
+    assert min(trained) > 0  # the new class's weights moved (IsoMax's start at zero)
+    for ours, theirs in zip(grown.model.get_weights(), built.model.get_weights()):
+        np.testing.assert_array_equal(ours, theirs)
+    # the first head's trace serves the grown one
+    assert [f.experimental_get_tracing_count() for f in grown._epochs.values()] == [1]
 
 
 @pytest.mark.parametrize("size, n_conv", [(8, 4), (28, 4), (64, 6)])

@@ -96,14 +96,30 @@ class IsoMaxHead(keras.layers.Layer):
                                           initializer="zeros", name="prototypes")
 
     def call(self, z):
-        diff = keras.ops.expand_dims(z, 1) - keras.ops.expand_dims(self.prototypes, 0)
-        # the epsilon keeps the gradient of sqrt finite at a prototype
-        dist = keras.ops.sqrt(keras.ops.sum(diff * diff, axis=-1) + 1e-12)
-        return -self.entropic_scale * dist
+        return isomax_logits(z, self.prototypes, self.entropic_scale)
 
     def get_config(self):
         return {**super().get_config(), "units": self.units,
                 "entropic_scale": self.entropic_scale}
+
+
+def isomax_logits(z, prototypes, entropic_scale):
+    diff = keras.ops.expand_dims(z, 1) - keras.ops.expand_dims(prototypes, 0)
+    # the epsilon keeps the gradient of sqrt finite at a prototype
+    dist = keras.ops.sqrt(keras.ops.sum(diff * diff, axis=-1) + 1e-12)
+    return -entropic_scale * dist
+
+
+def head_logits(z, weights, entropic_scale=None):
+    """A head's logits of the latent features ``z`` from its weights given
+    as tensors (in the order of its ``weights``), by the same ops as its own
+    call: an IsoMax head's with ``entropic_scale``, else a dense layer's.
+    The traced training loop takes the head's weights as arguments, so a
+    head that grows needs no new trace."""
+    if entropic_scale is not None:
+        return isomax_logits(z, weights[0], entropic_scale)
+    kernel, bias = weights
+    return tf.nn.bias_add(tf.matmul(z, kernel), bias)
 
 
 def build_head(loss, units, seed=0):
@@ -144,30 +160,47 @@ def symmetries(x):
 class FusedAdam:
     """Keras's Adam update (its betas and epsilon, the step counted from 1)
     as TensorFlow's fused ``ResourceApplyAdam`` kernel, one op per variable,
-    for use inside a traced training loop. A head that grows needs the loop
-    traced again during that Retrain, and Keras's optimizer, a dozen small
-    ops per variable, made that the longest Retrain of a session
-    (benchmarks/results/retrain-time/). The moments start at zero with each
-    new head, as a fresh Keras optimizer's would."""
+    for use inside a traced training loop, where Keras's optimizer is a
+    dozen small ops per variable. It keeps only the step count: each
+    variable's two moments are :meth:`slots` its owner keeps, so that a
+    head that grows brings its own while the traced loop stays as it is."""
 
-    def __init__(self, variables, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-        self.variables = list(variables)
+    def __init__(self, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
         self.learning_rate, self.beta_1, self.beta_2 = learning_rate, beta_1, beta_2
         self.epsilon = epsilon
-        self.moments = [(tf.Variable(tf.zeros_like(v), trainable=False),
-                         tf.Variable(tf.zeros_like(v), trainable=False))
-                        for v in self.variables]
         self.iterations = tf.Variable(0.0, trainable=False)
 
-    def apply(self, gradients):
+    @staticmethod
+    def slots(variables):
+        """Zeroed (first moments, second moments) of ``variables``."""
+        return tuple([tf.Variable(tf.zeros_like(v), trainable=False) for v in variables]
+                     for _ in range(2))
+
+    def restart(self, slots):
+        """Zero ``slots`` and the step count, as a fresh Keras optimizer starts."""
+        self.iterations.assign(0.0)
+        for moment in slots[0] + slots[1]:
+            moment.assign(tf.zeros_like(moment))
+
+    def apply(self, variables, firsts, seconds, gradients):
+        """One step of each of ``variables`` by its gradient, with its first
+        and second moments; all four are lists, the first three of handles
+        (a variable's ``.handle``)."""
         self.iterations.assign_add(1.0)
         beta_1_power = tf.pow(self.beta_1, self.iterations)
         beta_2_power = tf.pow(self.beta_2, self.iterations)
-        for variable, (m, v), gradient in zip(self.variables, self.moments, gradients):
+        for variable, m, v, gradient in zip(variables, firsts, seconds, gradients):
             tf.raw_ops.ResourceApplyAdam(
-                var=variable.handle, m=m.handle, v=v.handle, beta1_power=beta_1_power,
-                beta2_power=beta_2_power, lr=self.learning_rate, beta1=self.beta_1,
-                beta2=self.beta_2, epsilon=self.epsilon, grad=gradient)
+                var=variable, m=m, v=v, beta1_power=beta_1_power, beta2_power=beta_2_power,
+                lr=self.learning_rate, beta1=self.beta_1, beta2=self.beta_2,
+                epsilon=self.epsilon, grad=gradient)
+
+
+def handles(variables):
+    """The resource handles of ``variables`` (a list, or a tuple of lists)."""
+    if isinstance(variables, tuple):
+        return tuple(handles(group) for group in variables)
+    return [v.handle for v in variables]
 
 
 class AhuntNet:
@@ -185,6 +218,11 @@ class AhuntNet:
         self._image_spec = tf.TensorSpec((None,) + tuple(self.backbone.input.shape[1:]),
                                          tf.float32)
         self._latent = self._latent_function()
+        self._loss = keras_loss(self.loss)
+        self._optimizer = FusedAdam(self.learning_rate)
+        # made here, outside any traced function, which may not create variables
+        self._backbone_slots = FusedAdam.slots(self.backbone.trainable_variables)
+        self._epochs = {}
         self._assemble()
 
     @classmethod
@@ -213,18 +251,18 @@ class AhuntNet:
     def _assemble(self):
         inputs = self.backbone.input
         self.model = keras.Model(inputs, self.head(self.backbone(inputs)), name="ahunt_cnn")
-        self._loss = keras_loss(self.loss)
-        # a new head means new variables: Adam's moments start afresh; they are
-        # made here, outside any traced function, which may not create variables
-        self._optimizer = FusedAdam(self.model.trainable_variables, self.learning_rate)
+        # a new head: Adam starts afresh, as a new Keras optimizer would
+        self._optimizer.restart(self._backbone_slots)
+        self._head_slots = FusedAdam.slots(self.head.weights)
         head = self.head
         self._proba = tf.function(lambda z: tf.nn.softmax(head(z)), input_signature=[
             tf.TensorSpec((None, self.latent_dim), tf.float32)])
-        self._epochs = {}
 
     def _epoch_function(self, batch_size, consistency=0.0):
         """One pass over (x, targets) in batches, traced once per batch size
-        and consistency weight.
+        and consistency weight for the life of the net: the head's weights
+        and their Adam moments come in as arguments (variables' handles), so
+        the Retrain that names a new class runs the loop as it was traced.
 
         The whole loop runs in the graph: driving a step at a time from
         Python (as ``fit`` does) costs more than the step itself for a
@@ -236,30 +274,44 @@ class AhuntNet:
         """
         key = (batch_size, float(consistency))
         if key not in self._epochs:
-            model, loss_fn = self.model, self._loss
-            optimizer, variables = self._optimizer, self._optimizer.variables
-            targets_spec = tf.TensorSpec((None, self.n_classes), tf.float32)
-            n_classes, weight = self.n_classes, float(consistency)
+            backbone, loss_fn, optimizer = self.backbone, self._loss, self._optimizer
+            variables = self.backbone.trainable_variables
+            firsts, seconds = handles(self._backbone_slots)
+            scale = getattr(self.head, "entropic_scale", None)
+            weight = float(consistency)
+            # each head weight's shape, the class axis left open
+            shapes = [[None if d == self.n_classes else d for d in w.shape]
+                      for w in self.head.weights]
+            handle = tf.TensorSpec((), tf.resource)
 
-            def step_loss(x, targets, unlabelled, strong):
-                loss = loss_fn(targets, model(x, training=True))
+            def logits(x, head_weights, training):
+                return head_logits(backbone(x, training=training), head_weights, scale)
+
+            def step_loss(x, targets, unlabelled, strong, head_weights):
+                loss = loss_fn(targets, logits(x, head_weights, True))
                 if weight:
-                    p = tf.stop_gradient(tf.nn.softmax(model(unlabelled, training=False)))
+                    p = tf.stop_gradient(tf.nn.softmax(logits(unlabelled, head_weights, False)))
                     confident = tf.cast(tf.reduce_max(p, axis=-1) >= CONFIDENT, tf.float32)
-                    pseudo = tf.one_hot(tf.argmax(p, axis=-1), n_classes)
-                    loss += weight * loss_fn(pseudo, model(strong, training=True),
+                    pseudo = tf.one_hot(tf.argmax(p, axis=-1), tf.shape(p)[-1])
+                    loss += weight * loss_fn(pseudo, logits(strong, head_weights, True),
                                              sample_weight=confident)
                 return loss
 
-            @tf.function(input_signature=[self._image_spec, targets_spec, self._image_spec,
-                                          self._image_spec])
-            def epoch(x, targets, unlabelled, strong):
+            @tf.function(input_signature=[
+                self._image_spec, tf.TensorSpec((None, None), tf.float32), self._image_spec,
+                self._image_spec] + [[handle] * len(shapes)] * 3)
+            def epoch(x, targets, unlabelled, strong, head, head_firsts, head_seconds):
                 for start in tf.range(0, tf.shape(x)[0], batch_size):
                     batch = slice(start, start + batch_size)
                     with tf.GradientTape() as tape:
+                        head_weights = [tf.ensure_shape(tf.raw_ops.ReadVariableOp(
+                            resource=h, dtype=tf.float32), shape) for h, shape in zip(head, shapes)]
+                        tape.watch(head_weights)
                         loss = step_loss(x[batch], targets[batch], unlabelled[batch],
-                                         strong[batch])
-                    optimizer.apply(tape.gradient(loss, variables))
+                                         strong[batch], head_weights)
+                    optimizer.apply(handles(variables) + list(head), firsts + list(head_firsts),
+                                    seconds + list(head_seconds),
+                                    tape.gradient(loss, [*variables, *head_weights]))
 
             self._epochs[key] = epoch
         return self._epochs[key]
@@ -276,7 +328,9 @@ class AhuntNet:
         """Stop the backbone from training: later training (and head growth,
         which assembles the net again) only moves the head. Static active learning."""
         self.backbone.trainable = False
-        self._assemble()  # a new optimiser, over the head's weights alone
+        # the traced loops captured the backbone's variables: traced again without
+        self._backbone_slots, self._epochs = FusedAdam.slots([]), {}
+        self._assemble()
 
     def add_class(self, seed):
         self.head = grown_head(self.head, self.loss, self.latent_dim, seed)
@@ -395,7 +449,8 @@ class AhuntNet:
                 strong = strong_copies(weak, rng, self.symmetric)
             else:  # unused: the traced step takes no unlabelled batch
                 weak = strong = np.zeros((0,) + x.shape[1:], np.float32)
-            epoch(tf.convert_to_tensor(images), tf.gather(targets, order), weak, strong)
+            epoch(tf.convert_to_tensor(images), tf.gather(targets, order), weak, strong,
+                  handles(self.head.weights), *handles(self._head_slots))
 
     def save(self, path):
         self.model.save(path)
