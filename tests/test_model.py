@@ -46,6 +46,7 @@ def test_a_grown_head_trains_as_a_net_built_with_it_without_a_new_trace(loss, co
     rng = np.random.default_rng(0)
     x = rng.random((48, 8, 8, 1), dtype=np.float32)
     grown = AhuntNet.create((8, 8, 1), 2, loss=loss, seed=1)
+    grown.predict(x)
     grown.train(x, np.arange(48) % 2, 2, 16, rng, unlabelled=x, consistency=consistency)
     grown.add_class(seed=2)
     built = AhuntNet.create((8, 8, 1), 3, loss=loss, seed=1)
@@ -57,8 +58,10 @@ def test_a_grown_head_trains_as_a_net_built_with_it_without_a_new_trace(loss, co
     assert min(trained) > 0  # the new class's weights moved (IsoMax's start at zero)
     for ours, theirs in zip(grown.model.get_weights(), built.model.get_weights()):
         np.testing.assert_array_equal(ours, theirs)
-    # the first head's trace serves the grown one
+    np.testing.assert_array_equal(grown.predict(x)[1], built.predict(x)[1])
+    # the first head's traces serve the grown one
     assert [f.experimental_get_tracing_count() for f in grown._epochs.values()] == [1]
+    assert grown._proba.experimental_get_tracing_count() == 1
 
 
 @pytest.mark.parametrize("size, n_conv", [(8, 4), (28, 4), (64, 6)])

@@ -208,7 +208,10 @@ class AhuntNet:
 
     ``predict`` runs two compiled functions with fixed input signatures (the
     backbone's and the head's) on fixed-size batches: ``model.predict``
-    costs ~0.3 s per call, which is most of a round on small pools.
+    costs ~0.3 s per call, which is most of a round on small pools. Each
+    traced function is traced once for the life of the net: those that use
+    the head take its weights as arguments, so a head that grows (the
+    Retrain that names a new class) traces nothing again.
     """
 
     def __init__(self, backbone, head, loss, learning_rate, symmetric=False):
@@ -223,7 +226,8 @@ class AhuntNet:
         # made here, outside any traced function, which may not create variables
         self._backbone_slots = FusedAdam.slots(self.backbone.trainable_variables)
         self._epochs = {}
-        self._assemble()
+        self._assemble()  # builds the head, whose weights' shapes the head's function takes
+        self._proba = self._proba_function()
 
     @classmethod
     def create(cls, input_shape, n_classes, loss="softmax", learning_rate=1e-3,
@@ -232,10 +236,12 @@ class AhuntNet:
         return cls(backbone, build_head(loss, n_classes, seed + 200), loss, learning_rate,
                    symmetric)
 
+    def _head_shapes(self):
+        """Each of the head's weights' shapes, the class axis left open."""
+        return [[None if d == self.n_classes else d for d in w.shape] for w in self.head.weights]
+
     def _latent_function(self):
-        """The backbone's features, traced once for the life of the net: a
-        head that grows leaves it as it is, so the Retrain that names a new
-        class traces only the head's small function again (:meth:`_assemble`)."""
+        """The backbone's features (averaged over turns and mirrors when symmetric)."""
         backbone, symmetric = self.backbone, self.symmetric
 
         @tf.function(input_signature=[self._image_spec])
@@ -248,15 +254,24 @@ class AhuntNet:
 
         return latent
 
+    def _proba_function(self):
+        """The class probabilities of latent features, given the head's weights."""
+        scale = getattr(self.head, "entropic_scale", None)
+
+        @tf.function(input_signature=[tf.TensorSpec((None, self.latent_dim), tf.float32),
+                                      [tf.TensorSpec(shape, tf.float32)
+                                       for shape in self._head_shapes()]])
+        def proba(z, weights):
+            return tf.nn.softmax(head_logits(z, weights, scale))
+
+        return proba
+
     def _assemble(self):
         inputs = self.backbone.input
         self.model = keras.Model(inputs, self.head(self.backbone(inputs)), name="ahunt_cnn")
         # a new head: Adam starts afresh, as a new Keras optimizer would
         self._optimizer.restart(self._backbone_slots)
         self._head_slots = FusedAdam.slots(self.head.weights)
-        head = self.head
-        self._proba = tf.function(lambda z: tf.nn.softmax(head(z)), input_signature=[
-            tf.TensorSpec((None, self.latent_dim), tf.float32)])
 
     def _epoch_function(self, batch_size, consistency=0.0):
         """One pass over (x, targets) in batches, traced once per batch size
@@ -279,9 +294,7 @@ class AhuntNet:
             firsts, seconds = handles(self._backbone_slots)
             scale = getattr(self.head, "entropic_scale", None)
             weight = float(consistency)
-            # each head weight's shape, the class axis left open
-            shapes = [[None if d == self.n_classes else d for d in w.shape]
-                      for w in self.head.weights]
+            shapes = self._head_shapes()
             handle = tf.TensorSpec((), tf.resource)
 
             def logits(x, head_weights, training):
@@ -350,7 +363,7 @@ class AhuntNet:
         for start in range(0, len(x), batch_size):
             z = self._latent(tf.cast(tf.convert_to_tensor(x[start:start + batch_size]),
                                      tf.float32))
-            p = self._proba(z)
+            p = self._proba(z, [tf.convert_to_tensor(w) for w in self.head.weights])
             latents.append(z.numpy())
             probas.append(p.numpy())
         if not latents:
