@@ -54,16 +54,25 @@ def growth_round(rounds):
 
 
 def summary(table):
+    """Per tree: seconds over its Retrains, and the median ratio of each
+    Retrain to the same round under the first tree (a shared machine's slow
+    spells fall on both sides of a ratio alike)."""
+    key = ["split", "seed", "round"]
+    first = table[table["code"] == table["code"].iloc[0]].set_index(key)["seconds_retrain"]
     rows = []
     for code, runs in table.groupby("code", sort=False):
         grew = runs[runs["grew"]]["seconds_retrain"]
         other = runs[~runs["grew"]]["seconds_retrain"]
+        ratio = runs.set_index(key)["seconds_retrain"] / first
+        grown = runs.set_index(key)["grew"]
         rows.append({"code": code, "Retrains": len(runs),
                      "median s": runs["seconds_retrain"].median(),
                      "max s": runs["seconds_retrain"].max(),
                      "over 2 s": int((runs["seconds_retrain"] > 2).sum()),
                      "first find's round: median s": grew.median(),
-                     "its max s": grew.max(), "other rounds: median s": other.median()})
+                     "its max s": grew.max(), "other rounds: median s": other.median(),
+                     "ratio to the first tree: first find's round": ratio[grown].median(),
+                     "other rounds": ratio[~grown].median()})
     return pd.DataFrame(rows).round(2)
 
 
