@@ -1,6 +1,7 @@
 """The cutout store, chunked passes over it, and scoring them on Dask."""
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -147,6 +148,14 @@ def test_chunked_pass_matches_one_batch_and_restart_rescores_nothing(folder, tmp
     drawn = session.positions(hunter.initial_ids_)
     assert len(drawn) >= 6 and (drawn % 2 == 0).all() and not set(drawn) & {0, 2}
     assert len(set(drawn // 16)) == 2  # the dull half lies in all 4 chunks
+    # the pixel projection's sample too
+    fitted = []
+    monkeypatch.setattr(session_module, "pixel_features",
+                        lambda images, seed, size, fit_rows: fitted.append(fit_rows))
+    session._pixels = None
+    next(Path(session.images.path).parent.glob("pixel_features-*.npy")).unlink()
+    session.pixel_features()
+    assert len(fitted[0]) > 16 and len(set(fitted[0] // 16)) == 2
 
 
 def test_dask_scoring_matches_in_process(folder, tmp_path):

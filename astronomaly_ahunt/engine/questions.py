@@ -88,11 +88,13 @@ def _by_chunks(function, n, chunk_size):
         return np.concatenate(list(pool.map(function, chunks)))
 
 
-def pixel_features(images, seed, chunk_size=4096):
+def pixel_features(images, seed, chunk_size=4096, fit_rows=None):
     """The flattened pixels of ``images`` as the explore rule's second
     representation (the one Astronomaly's static pipeline sees): as they
     are up to ``PIXEL_DIMS`` values, else their leading ``PIXEL_DIMS``
-    principal components, fitted on a seeded sample. ``images[start:stop]``
+    principal components, fitted on the sorted positions ``fit_rows``
+    (default: a seeded sample of ``PIXEL_FIT_SAMPLE``; a store, where a row
+    costs its whole chunk, passes rows of a few chunks). ``images[start:stop]``
     is read ``chunk_size`` images at a time, so an array on disk (the cutout
     store) is never loaded whole, on every core (:func:`_by_chunks`)."""
     n = len(images)
@@ -105,7 +107,8 @@ def pixel_features(images, seed, chunk_size=4096):
     if int(np.prod(images.shape[1:])) > PIXEL_DIMS:
         from sklearn.decomposition import PCA
         sample = np.sort(np.random.default_rng(seed).choice(n, min(n, PIXEL_FIT_SAMPLE),
-                                                            replace=False))
+                                                            replace=False)) \
+            if fit_rows is None else np.asarray(fit_rows)
         pca = PCA(min(PIXEL_DIMS, len(sample)), random_state=seed).fit(flat(sample))
 
         def project(rows):

@@ -22,7 +22,7 @@ import pandas as pd
 from ..engine.hunter import Hunter
 from ..engine.atomic_files import atomic_write
 from ..engine.persistence import PREVIOUS_STATE_FILE, STATE_FILE
-from ..engine.questions import pixel_features
+from ..engine.questions import PIXEL_FIT_SAMPLE, pixel_features
 from .anomaly_detection import page_scores
 from .cutout_store import CHUNK_SIZE, StoredImages
 from .label_journal import journal_path, read_journal
@@ -181,7 +181,10 @@ class AhuntSession:
             if len(self._pixels) == len(self.ids):
                 return self._pixels
         size = getattr(self.images, "chunk_size", CHUNK_SIZE)
-        self._pixels = pixel_features(self.images, self.random_state, size)
+        # the projection's sample from a few chunks (a survey's would read them all)
+        fit_rows = self._draw(np.arange(len(self.ids)), np.random.default_rng(self.random_state),
+                              PIXEL_FIT_SAMPLE)
+        self._pixels = pixel_features(self.images, self.random_state, size, fit_rows)
         if cache is not None:
             atomic_write(cache, lambda f: np.save(f, self._pixels))
         return self._pixels
