@@ -254,15 +254,19 @@ class AhuntNet:
 
         return latent
 
+    def _head_logits(self, z, weights):
+        """:func:`head_logits` for this net's kind of head (the same for a grown one)."""
+        return head_logits(z, weights, getattr(self.head, "entropic_scale", None))
+
     def _proba_function(self):
         """The class probabilities of latent features, given the head's weights."""
-        scale = getattr(self.head, "entropic_scale", None)
+        logits_of = self._head_logits
 
         @tf.function(input_signature=[tf.TensorSpec((None, self.latent_dim), tf.float32),
                                       [tf.TensorSpec(shape, tf.float32)
                                        for shape in self._head_shapes()]])
         def proba(z, weights):
-            return tf.nn.softmax(head_logits(z, weights, scale))
+            return tf.nn.softmax(logits_of(z, weights))
 
         return proba
 
@@ -292,13 +296,13 @@ class AhuntNet:
             backbone, loss_fn, optimizer = self.backbone, self._loss, self._optimizer
             variables = self.backbone.trainable_variables
             firsts, seconds = handles(self._backbone_slots)
-            scale = getattr(self.head, "entropic_scale", None)
+            logits_of = self._head_logits
             weight = float(consistency)
             shapes = self._head_shapes()
             handle = tf.TensorSpec((), tf.resource)
 
             def logits(x, head_weights, training):
-                return head_logits(backbone(x, training=training), head_weights, scale)
+                return logits_of(backbone(x, training=training), head_weights)
 
             def step_loss(x, targets, unlabelled, strong, head_weights):
                 loss = loss_fn(targets, logits(x, head_weights, True))
@@ -360,10 +364,11 @@ class AhuntNet:
         if self.symmetric:
             batch_size = max(1, batch_size // 8)
         latents, probas = [], []
+        head = [tf.convert_to_tensor(w) for w in self.head.weights]
         for start in range(0, len(x), batch_size):
             z = self._latent(tf.cast(tf.convert_to_tensor(x[start:start + batch_size]),
                                      tf.float32))
-            p = self._proba(z, [tf.convert_to_tensor(w) for w in self.head.weights])
+            p = self._proba(z, head)
             latents.append(z.numpy())
             probas.append(p.numpy())
         if not latents:
