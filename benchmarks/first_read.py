@@ -5,7 +5,8 @@ and how fast it goes on threads and on forked processes, side by side.
 
 Writes ``n`` 64-px PNG cutouts once (as ``scale.py`` does), then: the cost
 of one cutout in one process (the Dataset's ``get_sample``, then
-``to_model_input``) on a sample, and ``CutoutStore.build`` over the whole
+``to_model_input``; and the store's own reader, which decodes a plain PNG
+without ``get_sample``) on a sample, and ``CutoutStore.build`` over the whole
 folder with threads and with processes, alternately, ``--repeats`` times
 each. Run it in Astronomaly's virtualenv to read through Astronomaly's own
 ``ImageThumbnailsDataset``, as the page does. Results: ``results.json`` and
@@ -34,14 +35,20 @@ SURVEY = 1_000_000
 
 
 def per_cutout(dataset, sample):
-    """Seconds per cutout of get_sample and of to_model_input, in this process."""
+    """Seconds per cutout of get_sample, of to_model_input and of the
+    store's reader (a block at a time), in this process."""
     start = time.perf_counter()
     samples = [dataset.get_sample(i) for i in sample]
     read = time.perf_counter() - start
     start = time.perf_counter()
     for x in samples:
         to_model_input(x)
-    return read / len(sample), (time.perf_counter() - start) / len(sample)
+    convert = time.perf_counter() - start
+    reader = cutout_store._Reader(dataset, greyscale=True, image_size=None, drop_nans=True)
+    start = time.perf_counter()
+    for k in range(0, len(sample), cutout_store.READ_BLOCK):
+        reader.read_block(sample[k:k + cutout_store.READ_BLOCK])
+    return read / len(sample), convert / len(sample), (time.perf_counter() - start) / len(sample)
 
 
 def build_rate(dataset, directory, processes):
@@ -65,16 +72,17 @@ def main():
     scale.write_folder(folder, args.n)
     dataset = image_folder(str(folder), str(Path(args.data) / "out"))
     sample = list(dataset.index)[:2000]
-    read, convert = per_cutout(dataset, sample)
+    read, convert, store_read = per_cutout(dataset, sample)
     rates = {"threads": [], "processes": []}
     for _ in range(args.repeats):  # alternately, so that a busy moment hits both
         for mode in rates:
             rates[mode].append(build_rate(dataset, Path(args.data) / "store", mode == "processes"))
             print(mode, f"{rates[mode][-1]:.0f} cutouts/s", flush=True)
     cores = os.cpu_count()
-    ceiling = cores / (read + convert)
+    ceiling = cores / store_read
     result = {**record, "dataset": type(dataset).__name__, "n": args.n, "cores": cores,
               "get_sample_ms": 1e3 * read, "to_model_input_ms": 1e3 * convert,
+              "store_reader_ms": 1e3 * store_read,
               "ceiling_per_s": ceiling, "rates_per_s": rates}
     out = Path(__file__).parent / "results" / args.output
     out.mkdir(parents=True, exist_ok=True)
@@ -87,7 +95,8 @@ def main():
              f"{' (dirty)' if record['dirty'] else ''}; {record['date']}.",
              "",
              f"One cutout in one process: get_sample {1e3 * read:.3f} ms, to_model_input "
-             f"{1e3 * convert:.3f} ms, so {cores} cores read at most {ceiling:,.0f} a second "
+             f"{1e3 * convert:.3f} ms; the store's reader {1e3 * store_read:.3f} ms, "
+             f"so {cores} cores read at most {ceiling:,.0f} a second "
              f"({SURVEY / ceiling:,.0f} s for 10^6).",
              "",
              "| workers | cutouts/s (median; each run) | 10^6 at that rate | share of the ceiling |",

@@ -342,8 +342,11 @@ class _Reader:
         names = [None] * len(index)
         if self.plain_png:
             files = plain_png_names(self.dataset)
-            where, files = files.index.get_indexer(index), files.to_numpy()
-            names = [files[k] if k >= 0 else None for k in where]
+            where = files.index.get_indexer(index)
+            # the block's names only: the whole column as an array is a
+            # copy of 10^6 strings (pandas' string dtype)
+            found = files.iloc[np.maximum(where, 0)].to_numpy()
+            names = [name if k >= 0 else None for k, name in zip(where, found)]
         ids, xs, skipped, with_nan = [], [], {}, []
         for idx, x, why in map(self.read, index, names):
             if why is not None:
