@@ -3,7 +3,8 @@ and how fast it goes on threads and on forked processes, side by side.
 
     python benchmarks/first_read.py --data /tmp/first-read --n 20000 --output first-read
 
-Writes ``n`` 64-px PNG cutouts once (as ``scale.py`` does), then: the cost
+Writes ``n`` 64-px PNG cutouts once (as ``scale.py`` does; FITS files with
+``--fits``), then: the cost
 of one cutout in one process (the Dataset's ``get_sample``, then
 ``to_model_input``; and the store's own reader, which decodes a plain PNG
 without ``get_sample``) on a sample, and ``CutoutStore.build`` over the whole
@@ -66,10 +67,12 @@ def main():
     parser.add_argument("--n", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--output", default="first-read")
+    parser.add_argument("--fits", action="store_true",
+                        help="FITS files in linear flux with noise, read with the default stretch")
     args = parser.parse_args()
     record = run_record()  # the code as it was when the run started
-    folder = Path(args.data) / f"n{args.n}"
-    scale.write_folder(folder, args.n)
+    folder = Path(args.data) / f"{'fits' if args.fits else 'n'}{args.n}"
+    scale.write_folder(folder, args.n, fits=args.fits)
     dataset = image_folder(str(folder), str(Path(args.data) / "out"))
     sample = list(dataset.index)[:2000]
     read, convert, store_read = per_cutout(dataset, sample)
@@ -80,7 +83,8 @@ def main():
             print(mode, f"{rates[mode][-1]:.0f} cutouts/s", flush=True)
     cores = os.cpu_count()
     ceiling = cores / store_read
-    result = {**record, "dataset": type(dataset).__name__, "n": args.n, "cores": cores,
+    result = {**record, "dataset": type(dataset).__name__, "n": args.n, "fits": args.fits,
+              "cores": cores,
               "get_sample_ms": 1e3 * read, "to_model_input_ms": 1e3 * convert,
               "store_reader_ms": 1e3 * store_read,
               "ceiling_per_s": ceiling, "rates_per_s": rates}
@@ -88,7 +92,8 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(result, indent=1) + "\n")
     best = {mode: float(np.median(r)) for mode, r in rates.items()}
-    lines = [f"# First read into the cutout store: {args.n:,} 64-px PNGs",
+    kind = "FITS files (linear flux with noise, the default stretch)" if args.fits else "PNGs"
+    lines = [f"# First read into the cutout store: {args.n:,} 64-px {kind}",
              "",
              f"{result['machine']}, {cores} cores; {type(dataset).__name__}; commit "
              f"{record['commit'][:7] if record['commit'] else '?'}"

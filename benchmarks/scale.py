@@ -33,9 +33,11 @@ LABELS = {"Bag": 5, "Trouser": 4}  # interesting classes; every other class is l
 REFERENCE_BATCH = 8192
 
 
-def write_folder(directory, n, seed=0):
+def write_folder(directory, n, seed=0, fits=False):
     """``n`` 64-px PNG cutouts in ``directory`` and their classes in ``truth.csv``;
-    nothing is written when ``truth.csv`` is there (it is written last)."""
+    nothing is written when ``truth.csv`` is there (it is written last). With
+    ``fits``, FITS files instead, in linear flux with Gaussian noise, as a
+    survey's cutouts come."""
     import pandas as pd
     from PIL import Image
     from tqdm import tqdm
@@ -50,14 +52,35 @@ def write_folder(directory, n, seed=0):
     rng = np.random.default_rng(seed)
     which = rng.integers(len(pixels), size=n)
     offsets = rng.integers(0, SIDE - 28 + 1, size=(n, 2))
+    noise = np.random.default_rng([seed, 1])
     ids = [f"obj{i:07d}" for i in range(n)]
     for i in tqdm(range(n), desc=f"writing {n} cutouts", mininterval=10):
         canvas = np.zeros((SIDE, SIDE), np.uint8)
         r, c = offsets[i]
         canvas[r:r + 28, c:c + 28] = pixels[which[i]]
-        Image.fromarray(canvas).save(directory / f"{ids[i]}.png", compress_level=1)
+        if fits:
+            flux = canvas * np.float32(1e-3) + noise.normal(0, 2e-3, canvas.shape)
+            _write_fits(directory / f"{ids[i]}.fits", flux.astype(np.float32))
+        else:
+            Image.fromarray(canvas).save(directory / f"{ids[i]}.png", compress_level=1)
     pd.Series(items.names(items.y[which]), index=ids, name="class").to_csv(
         directory / "truth.csv")
+
+
+def _write_fits(path, image):
+    """``image`` as a FITS file: astropy's header for its shape and type, made
+    once, then the big-endian pixels padded to FITS's 2,880-byte blocks
+    (astropy's own writeto takes 15 ms a file, 25 minutes for 10^5)."""
+    from astropy.io import fits
+    header = _FITS_HEADERS.get((image.shape, image.dtype.str))
+    if header is None:
+        header = fits.PrimaryHDU(image).header.tostring().encode("ascii")
+        _FITS_HEADERS[(image.shape, image.dtype.str)] = header
+    data = image.astype(image.dtype.newbyteorder(">")).tobytes()
+    path.write_bytes(header + data + bytes(-len(data) % 2880))
+
+
+_FITS_HEADERS = {}
 
 
 def peak_rss_gb():
