@@ -219,19 +219,24 @@ def test_fits_cubes_keep_their_bands_as_channels_or_average_them(tmp_path):
                   (mean.max() - mean.min())).max() < 1e-3
 
 
-@pytest.mark.parametrize("layout", ["written-by-build", "other-codec"])
-def test_reads_match_zarr_for_slices_positions_buffers_and_unwritten_chunks(tmp_path, layout):
+@pytest.mark.parametrize("layout", ["written-by-build", "kept-decoded", "other-codec"])
+def test_reads_match_zarr_for_slices_positions_buffers_and_unwritten_chunks(tmp_path, layout,
+                                                                            monkeypatch):
     import zarr
     from zarr.codecs import BloscCodec
+    from astronomaly_ahunt.stages import cutout_store
     from astronomaly_ahunt.stages.cutout_store import StoredImages
+    # a small store is decoded once and kept; here only when the layout says so
+    monkeypatch.setattr(cutout_store, "KEEP_DECODED_BYTES", 10**9 if layout == "kept-decoded"
+                        else 0)
     x = np.random.default_rng(0).random((45, 6, 5, 2)).astype(np.float16)
     x[16:32] = 0  # a chunk of zeros alone is never written to disk
-    extra = {} if layout == "written-by-build" else {"compressors": [BloscCodec(cname="lz4")]}
+    extra = {"compressors": [BloscCodec(cname="lz4")]} if layout == "other-codec" else {}
     array = zarr.create_array(store=str(tmp_path / "a.zarr"), dtype=np.float16, shape=x.shape,
                               chunks=(16,) + x.shape[1:], **extra)
     array[:] = x
     images = StoredImages(tmp_path / "a.zarr")
-    assert (images._chunk_file is not None) == (layout == "written-by-build")
+    assert (images._chunk_file is None) == (layout == "other-codec")
     assert not (tmp_path / "a.zarr" / "c" / "1").exists()
     for where in (slice(None), slice(16, 32), slice(32, 45), slice(3, 40), [44, 0, 17, 3, 3],
                   np.array([], dtype=int), np.r_[0, 2, 1, 3:16]):
@@ -243,3 +248,4 @@ def test_reads_match_zarr_for_slices_positions_buffers_and_unwritten_chunks(tmp_
         assert np.shares_memory(got, buffer) and np.array_equal(got, x[where])
     with pytest.raises(IndexError):
         images.read([45])
+    assert (images._kept is not None) == (layout == "kept-decoded")

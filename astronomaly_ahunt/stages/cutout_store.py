@@ -34,6 +34,10 @@ STORE_DIR = "ahunt_cutouts"
 # field falls under a pixel (benchmarks/results/compare/suite/first-fits*)
 MAX_INPUT_SIDE = 128
 CHUNK_SIZE = 4096
+# a store of no more bytes than this is decoded once and kept in memory: a
+# small pool's Retrain reads it twice, and each read decoded a whole chunk,
+# padded to CHUNK_SIZE rows (128 MB of 128-px cutouts for a pool of 500)
+KEEP_DECODED_BYTES = 128 * 2**20
 # cutouts a worker reads per task: small enough that a chunk keeps every
 # worker busy, large enough that a task's overhead is nothing beside its reads
 READ_BLOCK = 256
@@ -161,6 +165,7 @@ class StoredImages:
         self.array = zarr.open_array(self.path, mode="r")
         self.chunk_size = self.array.chunks[0]
         self._chunk_file = _plain_chunk_files(self.array)
+        self._kept = None  # every row, decoded, for a small store
 
     @property
     def shape(self):
@@ -183,7 +188,8 @@ class StoredImages:
         writes it (plain chunks, zstd) is decoded by zarr's own codec
         library into one buffer per call, or straight into ``out`` for a
         whole chunk, and a pass that hands in the same two buffers turn by
-        turn allocates nothing."""
+        turn allocates nothing. A store of at most ``KEEP_DECODED_BYTES`` is
+        decoded once, on the first read, and kept."""
         if self._chunk_file is None:
             x = np.asarray(self.array[where if isinstance(where, slice) else
                                       np.asarray(where, dtype=np.int64)], dtype=dtype)
@@ -199,6 +205,15 @@ class StoredImages:
         return x if x.dtype == dtype else x.astype(dtype)
 
     def _decoded(self, rows, out=None):
+        if self._kept is None and len(self) * np.prod(self.shape[1:]) * 2 <= KEEP_DECODED_BYTES:
+            self._kept = self._decode_rows(np.arange(len(self)))
+        if self._kept is None:
+            return self._decode_rows(rows, out)
+        out = np.empty((len(rows),) + self.shape[1:], np.float16) if out is None \
+            else out[:len(rows)]
+        return np.take(self._kept, rows, axis=0, out=out)
+
+    def _decode_rows(self, rows, out=None):
         size, shape = self.chunk_size, self.shape[1:]
         out = np.empty((len(rows),) + shape, np.float16) if out is None else out[:len(rows)]
         chunk_of = rows // size
