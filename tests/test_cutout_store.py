@@ -153,7 +153,7 @@ def test_chunked_pass_matches_one_batch_and_restart_rescores_nothing(folder, tmp
     monkeypatch.setattr(session_module, "pixel_features",
                         lambda images, seed, size, fit_rows: fitted.append(fit_rows))
     session._pixels = None
-    next(Path(session.images.path).parent.glob("pixel_features-*.npy")).unlink()
+    next(Path(session.images.path).parent.glob("pixel_shape_features-*.npy")).unlink()
     session.pixel_features()
     assert len(fitted[0]) > 16 and len(set(fitted[0] // 16)) == 2
 

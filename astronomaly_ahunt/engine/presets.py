@@ -24,8 +24,9 @@ HUNTER_PRESETS = {"default": {}, "paper": PAPER_SETTINGS,
 # reweighted by every answer see them, and one typical object per
 # latent-space cluster that holds no labelled object, tightest first), and
 # anomaly classes' shares go to what ranks high at once among their most
-# probable members, in the learnt pixel forest and among the pixels' nearest
-# to what was found, since a person counts what the page shows them.
+# probable members, in the learnt pixel forest, among the pixels' nearest
+# to what was found and in a forest fitted on the answers over the cutouts'
+# rotation-invariant shapes, since a person counts what the page shows them.
 PAGE_SETTINGS = {"strategy": "anomalous", "reserve_strategy": "explore", "pretrain_epochs": 10}
 
 # The page's settings for a survey (the stages' default from SURVEY_FROM

@@ -17,6 +17,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from .morphology import SHAPE_DIMS, shape_features
+
 
 def uncertainty(p_c, rng=None):
     """Objects with ``p_c > 0.5``, most uncertain first.
@@ -89,18 +91,20 @@ def _by_chunks(function, n, chunk_size):
 
 
 def pixel_features(images, seed, chunk_size=4096, fit_rows=None):
-    """The flattened pixels of ``images`` as the explore rule's second
-    representation (the one Astronomaly's static pipeline sees): as they
-    are up to ``PIXEL_DIMS`` values, else their leading ``PIXEL_DIMS``
-    principal components, fitted on the sorted positions ``fit_rows``
-    (default: a seeded sample of ``PIXEL_FIT_SAMPLE``; a store, where a row
-    costs its whole chunk, passes rows of a few chunks). ``images[start:stop]``
-    is read ``chunk_size`` images at a time, so an array on disk (the cutout
-    store) is never loaded whole, on every core (:func:`_by_chunks`)."""
+    """The explore rule's pixel representations of ``images``, in one pass:
+    per object, the flattened pixels (the representation Astronomaly's
+    static pipeline sees) as they are up to ``PIXEL_DIMS`` values, else
+    their leading ``PIXEL_DIMS`` principal components, fitted on the sorted
+    positions ``fit_rows`` (default: a seeded sample of
+    ``PIXEL_FIT_SAMPLE``; a store, where a row costs its whole chunk, passes
+    rows of a few chunks); then the ``SHAPE_DIMS`` columns of
+    :func:`.morphology.shape_features` (:func:`split_pixel_features` parts
+    them). ``images[start:stop]`` is read ``chunk_size`` images at a time,
+    so an array on disk (the cutout store) is never loaded whole, on every
+    core (:func:`_by_chunks`)."""
     n = len(images)
 
-    def flat(rows):
-        x = np.asarray(images[rows], dtype=np.float32)
+    def flat(x):
         return x.reshape(len(x), -1)
 
     project = flat
@@ -109,12 +113,23 @@ def pixel_features(images, seed, chunk_size=4096, fit_rows=None):
         sample = np.sort(np.random.default_rng(seed).choice(n, min(n, PIXEL_FIT_SAMPLE),
                                                             replace=False)) \
             if fit_rows is None else np.asarray(fit_rows)
-        pca = PCA(min(PIXEL_DIMS, len(sample)), random_state=seed).fit(flat(sample))
+        pca = PCA(min(PIXEL_DIMS, len(sample)), random_state=seed).fit(
+            flat(np.asarray(images[sample], dtype=np.float32)))
 
-        def project(rows):
-            return pca.transform(flat(rows)).astype(np.float32)
+        def project(x):
+            return pca.transform(flat(x)).astype(np.float32)
 
-    return _by_chunks(project, n, chunk_size)
+    def both(rows):
+        x = np.asarray(images[rows], dtype=np.float32)
+        return np.hstack([project(x), shape_features(x)])
+
+    return _by_chunks(both, n, chunk_size)
+
+
+def split_pixel_features(features):
+    """(pixels or their principal components, shape features) of
+    :func:`pixel_features`' columns."""
+    return features[:, :-SHAPE_DIMS], features[:, -SHAPE_DIMS:]
 
 
 def learnt_isolation(features, seed, normal=(), interesting=()):
@@ -286,26 +301,47 @@ def latent_forest_rule(pool, seed):
     return {pool.reserve: isolation_forest(pool.latent, seed)[0]}
 
 
+def shape_forest(shape, normal, found, seed):
+    """Each object's probability of being interesting from a random forest
+    fitted on the ``shape`` features of the positions labelled ``normal``
+    and ``found`` (classes weighted alike, so a first find counts as much
+    as the normals)."""
+    from sklearn.ensemble import RandomForestClassifier
+    rows = np.concatenate([np.asarray(normal, dtype=int), np.asarray(found, dtype=int)])
+    interesting = np.r_[np.zeros(len(normal)), np.ones(len(found))]
+    forest = RandomForestClassifier(100, class_weight="balanced", random_state=seed,
+                                    n_jobs=-1).fit(shape[rows], interesting)
+    return forest.predict_proba(shape)[:, 1]
+
+
 def explore_rule(pool, seed):
     """The reserve class asks by :func:`explore`, with the pixels'
     :func:`learnt_isolation` as its second representation; once an anomaly
     class has an example, that class's share goes to the objects that rank
-    high in three rankings at once (:func:`fused_ranks`): its most probable
-    members, the same pixel forest, and the pixels' :func:`nearness` to
-    the interesting objects found so far. A few examples the CNN has barely
-    learnt still lead to more, each ranking vets the others' guesses, and
-    the look-alikes of what the person called interesting come forward, as
-    Astronomaly's own neighbour score brings them."""
-    pixels = None if pool.pixels is None else pool.pixels()
-    isolation = None if pixels is None else \
-        learnt_isolation(pixels, seed, pool.normal, pool.found)
+    high in four rankings at once (:func:`fused_ranks`): its most probable
+    members, the same pixel forest, the pixels' :func:`nearness` to the
+    interesting objects found so far and, once something was answered
+    uninteresting too, a :func:`shape_forest` that learns both answers from
+    the cutouts' rotation-invariant morphology. A few examples the CNN has
+    barely learnt still lead to more, each ranking vets the others'
+    guesses, the look-alikes of what the person called interesting come
+    forward, as Astronomaly's own neighbour score brings them, and so do
+    sources of the same morphology at any orientation."""
+    pixels = shape = isolation = None
+    if pool.pixels is not None:
+        pixels, shape = split_pixel_features(pool.pixels())
+        isolation = learnt_isolation(pixels, seed, pool.normal, pool.found)
     scores = {pool.reserve: explore(pool.latent, pool.exclude, pool.share, seed, isolation,
                                     pool.normal, pool.found)}
     if isolation is not None and len(pool.found):
-        learnt = np.argsort(-isolation, kind="stable")
-        alike = np.argsort(-nearness(pixels, pool.found), kind="stable")
+        near = nearness(pixels, pool.found)
+        rankings = [np.argsort(-isolation, kind="stable"), np.argsort(-near, kind="stable")]
+        if len(pool.normal):
+            # the forest's probabilities tie in runs; nearness orders each run
+            told = shape_forest(shape, pool.normal, pool.found, seed)
+            rankings.append(np.lexsort((-near, -told)))
         for c in np.flatnonzero(pool.anomalies):
-            scores[c] = fused_ranks([np.argsort(-pool.proba[:, c], kind="stable"), learnt, alike])
+            scores[c] = fused_ranks([np.argsort(-pool.proba[:, c], kind="stable"), *rankings])
     return scores
 
 

@@ -175,7 +175,7 @@ class AhuntSession:
             return self._pixels
         path = getattr(self.images, "path", None)
         cache = None if path is None else \
-            Path(path).parent / f"pixel_features-{self.random_state}.npy"
+            Path(path).parent / f"pixel_shape_features-{self.random_state}.npy"
         if cache is not None and cache.exists():
             self._pixels = np.load(cache)
             if len(self._pixels) == len(self.ids):

@@ -1,0 +1,75 @@
+"""Rotation-invariant morphology of cutouts centred on their object.
+
+A radio galaxy, or any source on the sky, has no preferred orientation, and
+what tells its kinds apart is where along its extent the flux lies (FRI
+sources brighten towards the core, FRII ones at their edges) and how
+elongated or spread it is. Measured on every labelled FIRST object, a
+forest on these few numbers ranks the rarer radio classes well above the
+page's CNN trained on the same labels
+(``benchmarks/results/compare/suite/separability/``), so the questions
+for a named class learn from them too (:func:`.questions.explore_rule`).
+"""
+
+import numpy as np
+
+# annuli whose radii grow geometrically from the centre: a compact source
+# spans the first few pixels of a whole field, a lobed one the outer half
+SHAPE_BINS = 16
+# levels of the model input (0-1) at which the share of pixels above is taken
+SHAPE_LEVELS = (0.1, 0.3, 0.5, 0.7)
+# mean and cumulative share per annulus (one more for the corners beyond the
+# last radius), the two axes and their ratio, the shares above, the peak
+SHAPE_DIMS = 2 * (SHAPE_BINS + 1) + 3 + len(SHAPE_LEVELS) + 1
+
+
+def _grid(height, width):
+    """(pixels, 2) float32 row and column of each pixel, row by row."""
+    yy, xx = np.mgrid[:height, :width].astype(np.float32)
+    return np.stack([yy.ravel(), xx.ravel()], axis=1)
+
+
+def _annuli(grid, height, width):
+    """(pixels, SHAPE_BINS + 1) membership of each pixel in its annulus."""
+    radius = np.hypot(grid[:, 0] - (height - 1) / 2, grid[:, 1] - (width - 1) / 2)
+    edges = np.geomspace(0.75, np.hypot(height, width) / 2, SHAPE_BINS)
+    member = np.zeros((height * width, SHAPE_BINS + 1), np.float32)
+    member[np.arange(height * width), np.searchsorted(edges, radius)] = 1
+    return member
+
+
+def shape_features(images):
+    """``SHAPE_DIMS`` numbers per image of ``images`` (n, h, w[, channels];
+    channels averaged): the mean and the cumulative share of the flux in
+    annuli about the centre, the second moments' major and minor axes and
+    their ratio, the share of pixels above each of ``SHAPE_LEVELS`` and the
+    peak. The same for an image turned by a right angle or mirrored."""
+    x = np.asarray(images, dtype=np.float32)
+    x = x.mean(axis=-1) if x.ndim == 4 else x
+    n, height, width = x.shape
+    flat = x.reshape(n, -1)
+    grid = _grid(height, width)
+    member = _annuli(grid, height, width)
+    total = flat @ member
+    mean = total / np.maximum(member.sum(axis=0), 1)
+    cumulative = np.cumsum(total, axis=1)
+    cumulative = cumulative / np.maximum(cumulative[:, -1:], 1e-9)
+    major, minor = _axes(np.clip(flat, 0, None), grid)
+    above = np.stack([(flat > level).mean(axis=1) for level in SHAPE_LEVELS], axis=1)
+    return np.column_stack([mean, cumulative, major, minor, minor / np.maximum(major, 1e-9),
+                            above, flat.max(axis=1)]).astype(np.float32)
+
+
+def _axes(weights, grid):
+    """The major and minor axes (square roots of the second moments'
+    eigenvalues) of each row of ``weights``, an image's flattened pixels
+    at the positions ``grid``."""
+    mass = weights.sum(axis=1) + 1e-9
+    centre = weights @ grid / mass[:, None]
+    second = np.stack([weights @ (grid[:, 0] ** 2), weights @ (grid[:, 1] ** 2),
+                       weights @ (grid[:, 0] * grid[:, 1])], axis=1) / mass[:, None]
+    syy = second[:, 0] - centre[:, 0] ** 2
+    sxx = second[:, 1] - centre[:, 1] ** 2
+    sxy = second[:, 2] - centre[:, 0] * centre[:, 1]
+    half = (syy + sxx) / 2
+    spread = np.sqrt(np.maximum(half ** 2 - (syy * sxx - sxy ** 2), 0))
+    return np.sqrt(np.maximum(half + spread, 0)), np.sqrt(np.maximum(half - spread, 0))
