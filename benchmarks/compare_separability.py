@@ -12,6 +12,11 @@ ranking, and how many rare objects its top 25 and top 100 hold, against
 what labelling at random finds; and the same (``_8sym``) for the scores
 averaged over the 8 rotations and reflections of each cutout.
 
+``--learner forest-shape`` (or ``forest-pixels``) puts the page's shape
+forest in the CNN's place, fitted on the cutouts' rotation-invariant shapes
+(or on their pixels' leading components), to see which representation a
+named class's questions can learn from.
+
 An active search that starts with no label cannot be expected to rank
 better than this full-label reference for long: where the reference's top
 100 holds little more than random, so will the page's first 100 labels.
@@ -39,6 +44,9 @@ from astronomaly_ahunt.experiments.compare.data import (split_of, truth_path,
                                                         write_compare_data)
 from astronomaly_ahunt.experiments.compare.suite import split_named
 from astronomaly_ahunt.stages.cutout_store import to_model_input
+
+
+LEARNERS = ("cnn", "forest-shape", "forest-pixels")
 
 
 def read_folder(folder, size):
@@ -77,6 +85,25 @@ def cross_validated_scores(x, interesting, seed, folds, epochs, settings=None):
     return scores, symmetric
 
 
+def forest_scores(x, interesting, seed, folds, features):
+    """Each object's probability of the rare class from the page's
+    :func:`~astronomaly_ahunt.engine.questions.shape_forest` fitted on the
+    other folds, over the cutouts' ``features``: 'shape' (rotation-invariant
+    morphology) or 'pixels' (the pixels or their leading components, as the
+    explore rule holds them)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from astronomaly_ahunt.engine.morphology import shape_features
+    from astronomaly_ahunt.engine.questions import pixel_features, shape_forest
+    table = shape_features(x) if features == "shape" else pixel_features(x, seed).pixels
+    scores = np.zeros(len(x))
+    split = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    for train, test in split.split(x, interesting):
+        scores[test] = shape_forest(table, train[~interesting[train]], train[interesting[train]],
+                                    seed)[test]
+    return scores
+
+
 def found_in_top(scores, interesting, k):
     return int(interesting[np.argsort(-scores, kind="stable")[:k]].sum())
 
@@ -98,6 +125,9 @@ def main():
                         help="weight of the Hunter's consistency term on the pool")
     parser.add_argument("--pretrain", choices=PRETRAINING, default="reconstruction",
                         help="the backbone's pretraining objective on the pool")
+    parser.add_argument("--learner", choices=LEARNERS, default="cnn",
+                        help="what learns from the labels: the page's CNN, or its shape "
+                             "forest over the cutouts' shapes or over their pixels")
     args = parser.parse_args()
     if bool(args.data) == bool(args.split):
         parser.error("give one of --data NAME or --split NAME")
@@ -108,28 +138,37 @@ def main():
     tag = name + (f"-crop{args.crop}" if args.crop else "") + \
         (f"-{args.augmentation}" if args.augmentation else "") + \
         (f"-consistency{args.consistency:g}" if args.consistency else "") + \
-        (f"-{args.pretrain}" if args.pretrain != "reconstruction" else "")
+        (f"-{args.pretrain}" if args.pretrain != "reconstruction" else "") + \
+        (f"-{args.learner}" if args.learner != "cnn" else "")
     record = run_record()  # the code as it was when the run started
     rows = []
     for seed in args.seeds:
         x, interesting = read_folder(write_compare_data(args.data_dir, name, seed, split),
                                      split.size)
-        scores, symmetric = cross_validated_scores(x, interesting, seed, args.folds,
-                                                   args.epochs, settings)
+        if args.learner == "cnn":
+            scores, symmetric = cross_validated_scores(x, interesting, seed, args.folds,
+                                                       args.epochs, settings)
+        else:  # the shapes are the same under the 8 views; the pixels' forest is not averaged
+            scores = forest_scores(x, interesting, seed, args.folds, args.learner.split("-")[1])
+            symmetric = scores if args.learner == "forest-shape" else np.full(len(x), np.nan)
         rows.append({"data": tag, "seed": seed, "objects": len(x), "rare": int(interesting.sum()),
                      "auc": roc_auc_score(interesting, scores),
                      "top25": found_in_top(scores, interesting, 25),
                      "top100": found_in_top(scores, interesting, 100),
-                     "auc_8sym": roc_auc_score(interesting, symmetric),
-                     "top100_8sym": found_in_top(symmetric, interesting, 100),
+                     "auc_8sym": roc_auc_score(interesting, symmetric)
+                     if np.isfinite(symmetric).all() else np.nan,
+                     "top100_8sym": found_in_top(symmetric, interesting, 100)
+                     if np.isfinite(symmetric).all() else np.nan,
                      "random100": 100 * interesting.mean()})
         print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / f"{tag}.csv", index=False)
-    lines = [f"{tag}: the page's CNN trained on every label, {args.folds}-fold cross-validated, "
-             f"{args.epochs} epochs, settings {settings}; {os.cpu_count()} CPUs, "
+    learner = f"the page's CNN trained on every label, {args.epochs} epochs, settings " \
+        f"{settings}" if args.learner == "cnn" else \
+        f"the page's shape forest over the cutouts' {args.learner.split('-')[1]}, every label"
+    lines = [f"{tag}: {learner}, {args.folds}-fold cross-validated; {os.cpu_count()} CPUs, "
              f"{platform.platform()}",
              table.round(3).to_string(index=False)]
     (out / f"{tag}.txt").write_text("\n".join(lines) + "\n")

@@ -5,7 +5,8 @@ from astronomaly_ahunt.engine.morphology import SHAPE_BINS, SHAPE_DIMS, shape_fe
 
 def source(kind, size=32, angle=0.0):
     """A cutout centred on a source: a compact core, two lobes at the edges
-    (FRII-like) or a core with a fading jet (FRI-like), turned by ``angle``."""
+    (FRII-like), a core with fading jets (FRI-like) or with a tail on one
+    side (head-tail), turned by ``angle``."""
     yy, xx = np.mgrid[:size, :size] - (size - 1) / 2
     along = xx * np.cos(angle) + yy * np.sin(angle)
     across = -xx * np.sin(angle) + yy * np.cos(angle)
@@ -13,6 +14,9 @@ def source(kind, size=32, angle=0.0):
         return np.exp(-(along ** 2 + across ** 2) / 4)
     if kind == "lobes":
         return sum(np.exp(-((along - s * 11) ** 2 + across ** 2) / 6) for s in (-1, 1))
+    if kind == "head-tail":  # a core with a tail on one side only
+        return np.exp(-(along ** 2 + across ** 2) / 4) + \
+            0.6 * np.exp(-across ** 2 / 3 - along / 6) * (along > 0)
     return np.exp(-(along ** 2 + across ** 2) / 4) + 0.4 * np.exp(-across ** 2 / 3 - np.abs(along) / 6)
 
 
@@ -40,3 +44,14 @@ def test_shape_features_tell_a_core_from_lobes_and_a_bar_from_a_blob():
     assert compact[0] < jet[0] < lobes[0]
     ratio = features[:, 2 * (SHAPE_BINS + 1) + 2]  # minor over major axis
     assert ratio[0] > 0.95 and ratio[2] < 0.2 and ratio[4] < 0.8
+
+
+def test_sources_at_every_angle_have_no_preferred_orientation_and_upright_ones_do():
+    from astronomaly_ahunt.engine.morphology import NO_ORIENTATION_BELOW, turn_ratio
+    rng = np.random.default_rng(0)
+    sky = np.stack([source("head-tail", 24, angle) for angle in rng.uniform(0, 2 * np.pi, 150)])
+    # the same sources all pointing up (to a few degrees), as digits and clothes stand
+    upright = np.stack([source("head-tail", 24, np.pi / 2 + angle)
+                        for angle in rng.normal(0, 0.1, 150)])
+    noise = rng.normal(0, 0.05, sky.shape)
+    assert turn_ratio(sky + noise) < NO_ORIENTATION_BELOW < turn_ratio(upright + noise)

@@ -12,6 +12,13 @@ for a named class learn from them too (:func:`.questions.explore_rule`).
 
 import numpy as np
 
+# a pool has no preferred orientation when its cutouts, turned or mirrored,
+# lie as near the other cutouts as they lie unturned (:func:`turn_ratio`):
+# measured, 0.98-1.04 for FIRST's radio fields, 1.4-3.1 for digits and clothes
+NO_ORIENTATION_BELOW = 1.2
+# the cutouts drawn for that measurement: its distances are all pairs of them
+TURN_SAMPLE = 1000
+
 # annuli whose radii grow geometrically from the centre: a compact source
 # spans the first few pixels of a whole field, a lobed one the outer half
 SHAPE_BINS = 16
@@ -73,3 +80,27 @@ def _axes(weights, grid):
     half = (syy + sxx) / 2
     spread = np.sqrt(np.maximum(half ** 2 - (syy * sxx - sxy ** 2), 0))
     return np.sqrt(np.maximum(half + spread, 0)), np.sqrt(np.maximum(half - spread, 0))
+
+
+def turn_ratio(images):
+    """How much further a cutout of ``images`` lies from its nearest
+    neighbour among the others once turned a right angle, turned half round
+    or mirrored, than unturned: the median distances' ratio, averaged over
+    the three views (1 where the sky has no preferred orientation; well
+    above where the objects stand upright, as digits and clothes do)."""
+    from sklearn.metrics import pairwise_distances
+    x = np.asarray(images, dtype=np.float32)
+    x = x.reshape(x.shape[:3] + (-1,))
+    flat = x.reshape(len(x), -1)
+    nearest = pairwise_distances(flat)
+    np.fill_diagonal(nearest, np.inf)
+    unturned = np.median(nearest.min(axis=1))
+    views = [np.rot90(x, 2, axes=(1, 2)), x[:, ::-1]]
+    if x.shape[1] == x.shape[2]:
+        views.insert(0, np.rot90(x, 1, axes=(1, 2)))
+    ratios = []
+    for view in views:
+        turned = pairwise_distances(view.reshape(len(x), -1), flat)
+        np.fill_diagonal(turned, np.inf)  # its own image is not a neighbour
+        ratios.append(np.median(turned.min(axis=1)) / max(unturned, 1e-12))
+    return float(np.mean(ratios))

@@ -13,11 +13,12 @@ command line can read the names here at once.
 
 import os
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 
-from .morphology import SHAPE_DIMS, shape_features
+from .morphology import (NO_ORIENTATION_BELOW, SHAPE_DIMS, TURN_SAMPLE, shape_features,
+                         turn_ratio)
 
 
 def uncertainty(p_c, rng=None):
@@ -90,19 +91,35 @@ def _by_chunks(function, n, chunk_size):
         return np.concatenate(list(pool.map(function, chunks)))
 
 
+class PoolPixels(NamedTuple):
+    """What the explore rule reads of the pool's pixels: ``pixels``, the
+    flattened cutouts or their leading principal components, and ``shape``,
+    their :func:`.morphology.shape_features`, or None for a pool whose
+    objects have a preferred orientation (digits, clothes), where a shape
+    that ignores it would mix up what the person tells apart."""
+    pixels: np.ndarray
+    shape: Optional[np.ndarray] = None
+
+
 def pixel_features(images, seed, chunk_size=4096, fit_rows=None):
-    """The explore rule's pixel representations of ``images``, in one pass:
+    """The explore rule's :class:`PoolPixels` of ``images``, in one pass:
     per object, the flattened pixels (the representation Astronomaly's
     static pipeline sees) as they are up to ``PIXEL_DIMS`` values, else
-    their leading ``PIXEL_DIMS`` principal components, fitted on the sorted
-    positions ``fit_rows`` (default: a seeded sample of
-    ``PIXEL_FIT_SAMPLE``; a store, where a row costs its whole chunk, passes
-    rows of a few chunks); then the ``SHAPE_DIMS`` columns of
-    :func:`.morphology.shape_features` (:func:`split_pixel_features` parts
-    them). ``images[start:stop]`` is read ``chunk_size`` images at a time,
-    so an array on disk (the cutout store) is never loaded whole, on every
-    core (:func:`_by_chunks`)."""
+    their leading ``PIXEL_DIMS`` principal components; and, where the pool
+    has no preferred orientation (:func:`.morphology.turn_ratio` of its
+    first ``TURN_SAMPLE`` sampled cutouts below ``NO_ORIENTATION_BELOW``),
+    their shape. The sample is the sorted positions ``fit_rows`` (default:
+    a seeded sample of ``PIXEL_FIT_SAMPLE``; a store, where a row costs its
+    whole chunk, passes rows of a few chunks), on which the principal
+    components are fitted too. ``images[start:stop]`` is read
+    ``chunk_size`` images at a time, so an array on disk (the cutout store)
+    is never loaded whole, on every core (:func:`_by_chunks`)."""
     n = len(images)
+    sample = np.sort(np.random.default_rng(seed).choice(n, min(n, PIXEL_FIT_SAMPLE),
+                                                        replace=False)) \
+        if fit_rows is None else np.asarray(fit_rows)
+    drawn = np.asarray(images[sample], dtype=np.float32)
+    oriented = turn_ratio(drawn[:TURN_SAMPLE]) >= NO_ORIENTATION_BELOW
 
     def flat(x):
         return x.reshape(len(x), -1)
@@ -110,26 +127,19 @@ def pixel_features(images, seed, chunk_size=4096, fit_rows=None):
     project = flat
     if int(np.prod(images.shape[1:])) > PIXEL_DIMS:
         from sklearn.decomposition import PCA
-        sample = np.sort(np.random.default_rng(seed).choice(n, min(n, PIXEL_FIT_SAMPLE),
-                                                            replace=False)) \
-            if fit_rows is None else np.asarray(fit_rows)
-        pca = PCA(min(PIXEL_DIMS, len(sample)), random_state=seed).fit(
-            flat(np.asarray(images[sample], dtype=np.float32)))
+        pca = PCA(min(PIXEL_DIMS, len(sample)), random_state=seed).fit(flat(drawn))
 
         def project(x):
             return pca.transform(flat(x)).astype(np.float32)
 
     def both(rows):
         x = np.asarray(images[rows], dtype=np.float32)
-        return np.hstack([project(x), shape_features(x)])
+        return project(x) if oriented else np.hstack([project(x), shape_features(x)])
 
-    return _by_chunks(both, n, chunk_size)
-
-
-def split_pixel_features(features):
-    """(pixels or their principal components, shape features) of
-    :func:`pixel_features`' columns."""
-    return features[:, :-SHAPE_DIMS], features[:, -SHAPE_DIMS:]
+    columns = _by_chunks(both, n, chunk_size)
+    if oriented:
+        return PoolPixels(columns)
+    return PoolPixels(columns[:, :-SHAPE_DIMS], columns[:, -SHAPE_DIMS:])
 
 
 def learnt_isolation(features, seed, normal=(), interesting=()):
@@ -322,21 +332,22 @@ def explore_rule(pool, seed):
     members, the same pixel forest, the pixels' :func:`nearness` to the
     interesting objects found so far and, once something was answered
     uninteresting too, a :func:`shape_forest` that learns both answers from
-    the cutouts' rotation-invariant morphology. A few examples the CNN has
+    the cutouts' rotation-invariant morphology (where the pool has no
+    preferred orientation, as the sky has none: :class:`PoolPixels`). A few examples the CNN has
     barely learnt still lead to more, each ranking vets the others'
     guesses, the look-alikes of what the person called interesting come
     forward, as Astronomaly's own neighbour score brings them, and so do
     sources of the same morphology at any orientation."""
     pixels = shape = isolation = None
     if pool.pixels is not None:
-        pixels, shape = split_pixel_features(pool.pixels())
+        pixels, shape = pool.pixels()
         isolation = learnt_isolation(pixels, seed, pool.normal, pool.found)
     scores = {pool.reserve: explore(pool.latent, pool.exclude, pool.share, seed, isolation,
                                     pool.normal, pool.found)}
     if isolation is not None and len(pool.found):
         near = nearness(pixels, pool.found)
         rankings = [np.argsort(-isolation, kind="stable"), np.argsort(-near, kind="stable")]
-        if len(pool.normal):
+        if shape is not None and len(pool.normal):
             # the forest's probabilities tie in runs; nearness orders each run
             told = shape_forest(shape, pool.normal, pool.found, seed)
             rankings.append(np.lexsort((-near, -told)))

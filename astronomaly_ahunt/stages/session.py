@@ -22,7 +22,7 @@ import pandas as pd
 from ..engine.hunter import Hunter
 from ..engine.atomic_files import atomic_write
 from ..engine.persistence import PREVIOUS_STATE_FILE, STATE_FILE
-from ..engine.questions import PIXEL_FIT_SAMPLE, pixel_features
+from ..engine.questions import PIXEL_FIT_SAMPLE, PoolPixels, pixel_features
 from .anomaly_detection import page_scores
 from .cutout_store import CHUNK_SIZE, StoredImages
 from .label_journal import journal_path, read_journal
@@ -175,10 +175,12 @@ class AhuntSession:
             return self._pixels
         path = getattr(self.images, "path", None)
         cache = None if path is None else \
-            Path(path).parent / f"pixel_shape_features-{self.random_state}.npy"
+            Path(path).parent / f"pixel_features-{self.random_state}.npz"
         if cache is not None and cache.exists():
-            self._pixels = np.load(cache)
-            if len(self._pixels) == len(self.ids):
+            with np.load(cache) as saved:
+                self._pixels = PoolPixels(saved["pixels"], saved["shape"]
+                                          if "shape" in saved else None)
+            if len(self._pixels.pixels) == len(self.ids):
                 return self._pixels
         size = getattr(self.images, "chunk_size", CHUNK_SIZE)
         # the projection's sample from a few chunks (a survey's would read them all)
@@ -186,7 +188,9 @@ class AhuntSession:
                               PIXEL_FIT_SAMPLE)
         self._pixels = pixel_features(self.images, self.random_state, size, fit_rows)
         if cache is not None:
-            atomic_write(cache, lambda f: np.save(f, self._pixels))
+            kept = {name: value for name, value in self._pixels._asdict().items()
+                    if value is not None}
+            atomic_write(cache, lambda f: np.savez(f, **kept))
         return self._pixels
 
     def draw_pseudo_normals(self):
