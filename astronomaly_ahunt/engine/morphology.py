@@ -88,19 +88,22 @@ def turn_ratio(images):
     or mirrored, than unturned: the median distances' ratio, averaged over
     the three views (1 where the sky has no preferred orientation; well
     above where the objects stand upright, as digits and clothes do)."""
-    from sklearn.metrics import pairwise_distances
     x = np.asarray(images, dtype=np.float32)
     x = x.reshape(x.shape[:3] + (-1,))
     flat = x.reshape(len(x), -1)
-    nearest = pairwise_distances(flat)
-    np.fill_diagonal(nearest, np.inf)
-    unturned = np.median(nearest.min(axis=1))
+    unturned = np.median(_nearest_other(flat, flat))
     views = [np.rot90(x, 2, axes=(1, 2)), x[:, ::-1]]
     if x.shape[1] == x.shape[2]:
         views.insert(0, np.rot90(x, 1, axes=(1, 2)))
-    ratios = []
-    for view in views:
-        turned = pairwise_distances(view.reshape(len(x), -1), flat)
-        np.fill_diagonal(turned, np.inf)  # its own image is not a neighbour
-        ratios.append(np.median(turned.min(axis=1)) / max(unturned, 1e-12))
+    ratios = [np.median(_nearest_other(view.reshape(len(x), -1), flat)) / max(unturned, 1e-12)
+              for view in views]
     return float(np.mean(ratios))
+
+
+def _nearest_other(rows, others):
+    """Distance from each of ``rows`` to the nearest of ``others`` that is
+    not its own image (the same position), by one matrix product."""
+    squared = (rows * rows).sum(axis=1)[:, None] + (others * others).sum(axis=1)[None, :] \
+        - 2 * rows @ others.T
+    np.fill_diagonal(squared, np.inf)
+    return np.sqrt(np.maximum(squared.min(axis=1), 0))
