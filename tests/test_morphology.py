@@ -17,7 +17,8 @@ def source(kind, size=32, angle=0.0):
     if kind == "head-tail":  # a core with a tail on one side only
         return np.exp(-(along ** 2 + across ** 2) / 4) + \
             0.6 * np.exp(-across ** 2 / 3 - along / 6) * (along > 0)
-    return np.exp(-(along ** 2 + across ** 2) / 4) + 0.4 * np.exp(-across ** 2 / 3 - np.abs(along) / 6)
+    return np.exp(-(along ** 2 + across ** 2) / 4) + \
+        0.4 * np.exp(-across ** 2 / 3 - np.abs(along) / 6)
 
 
 def test_shape_features_are_the_same_at_any_right_angle_or_mirror():
@@ -27,7 +28,8 @@ def test_shape_features_are_the_same_at_any_right_angle_or_mirror():
     assert features.shape == (5, SHAPE_DIMS) and features.dtype == np.float32
     for turned in (np.rot90(images, 1, axes=(1, 2)), np.rot90(images, 2, axes=(1, 2)),
                    images[:, ::-1], images[:, :, ::-1]):
-        np.testing.assert_allclose(shape_features(turned), features, rtol=1e-4, atol=1e-6)  # to float rounding
+        # the same to float rounding
+        np.testing.assert_allclose(shape_features(turned), features, rtol=1e-4, atol=1e-6)
     # channels are averaged: an RGB cutout of one grey image is that image
     np.testing.assert_allclose(shape_features(np.repeat(images, 3, axis=-1)), features, rtol=1e-4)
 

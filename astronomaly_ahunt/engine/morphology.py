@@ -13,8 +13,9 @@ for a named class learn from them too (:func:`.questions.explore_rule`).
 import numpy as np
 
 # a pool has no preferred orientation when its cutouts, turned or mirrored,
-# lie as near the other cutouts as they lie unturned (:func:`turn_ratio`):
-# measured, 0.98-1.04 for FIRST's radio fields, 1.4-3.1 for digits and clothes
+# lie as near the other cutouts as they lie unturned (:func:`turn_ratio`): on
+# the FIRST pools of the suites and comparisons 0.96-1.07, on the digits and
+# Fashion-MNIST ones 1.35-2.32 (benchmarks/results/compare/suite/README.md)
 NO_ORIENTATION_BELOW = 1.2
 # the cutouts drawn for that measurement: its distances are all pairs of them
 TURN_SAMPLE = 1000

@@ -339,11 +339,11 @@ def explore_rule(pool, seed):
     interesting objects found so far and, once something was answered
     uninteresting too, a :func:`shape_forest` that learns both answers from
     the cutouts' rotation-invariant morphology (where the pool has no
-    preferred orientation, as the sky has none: :class:`PoolPixels`). A few examples the CNN has
-    barely learnt still lead to more, each ranking vets the others'
-    guesses, the look-alikes of what the person called interesting come
-    forward, as Astronomaly's own neighbour score brings them, and so do
-    sources of the same morphology at any orientation."""
+    preferred orientation, as the sky has none: :class:`PoolPixels`). A few
+    examples the CNN has barely learnt still lead to more, each ranking vets
+    the others' guesses, the look-alikes of what the person called
+    interesting come forward, as Astronomaly's own neighbour score brings
+    them, and so do sources of the same morphology at any orientation."""
     pixels = shape = isolation = None
     if pool.pixels is not None:
         pixels, shape = pool.pixels()
