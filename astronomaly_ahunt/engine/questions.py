@@ -287,8 +287,9 @@ class ReservePool:
     columns of classes that have examples, ``reserve`` the reserve class's
     column and ``anomalies`` a flag per column; ``normal`` and ``found`` the
     positions labelled with an uninteresting and an interesting class.
-    ``pixels`` returns :func:`pixel_features` of the objects: a rule that
-    needs them calls it, and the caller computes or reads them only then.
+    ``pixels`` returns the objects' :class:`PoolPixels` (:func:`pixel_features`):
+    a rule that needs them calls it, and the caller computes or reads them
+    only then.
     """
     latent: np.ndarray
     proba: np.ndarray
@@ -299,7 +300,7 @@ class ReservePool:
     anomalies: np.ndarray
     normal: list = ()
     found: list = ()
-    pixels: Optional[Callable[[], np.ndarray]] = None
+    pixels: Optional[Callable[[], PoolPixels]] = None
 
 
 def unknownness_rule(pool, seed):
