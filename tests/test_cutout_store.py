@@ -139,6 +139,13 @@ def test_chunked_pass_matches_one_batch_and_restart_rescores_nothing(folder, tmp
         again = AhuntFeatures(chunk_size=16, output_dir=str(out))
         again.run_on_dataset(dataset_of(folder, tmp_path))
         assert all(np.array_equal(a, b) for a, b in zip(again.session_.pixel_features(), pixels))
+        # a cache holding the shape features of another version is not used
+        cache = next(Path(session.images.path).parent.glob("pixel_features-*.npz"))
+        np.savez(cache, pixels=pixels.pixels, shape=np.zeros((len(pixels.pixels), 3), np.float32))
+        older = AhuntFeatures(chunk_size=16, output_dir=str(out))
+        older.run_on_dataset(dataset_of(folder, tmp_path))
+        with pytest.raises(AssertionError, match="scored the objects again"):
+            older.session_.pixel_features()
 
     # pseudo-normals: from the less interesting half, never labelled, and
     # from DRAW_CHUNKS chunks of the store, so a draw does not read them all

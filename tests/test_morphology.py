@@ -1,6 +1,7 @@
 import numpy as np
 
-from astronomaly_ahunt.engine.morphology import SHAPE_BINS, SHAPE_DIMS, shape_features
+from astronomaly_ahunt.engine.morphology import (HARMONIC_ORDERS, HARMONIC_RINGS, SHAPE_BINS,
+                                                  SHAPE_DIMS, shape_features)
 
 
 def source(kind, size=32, angle=0.0):
@@ -14,6 +15,9 @@ def source(kind, size=32, angle=0.0):
         return np.exp(-(along ** 2 + across ** 2) / 4)
     if kind == "lobes":
         return sum(np.exp(-((along - s * 11) ** 2 + across ** 2) / 6) for s in (-1, 1))
+    if kind == "bent":  # two lobes 120 degrees apart seen from the core, as a wide-angle tail
+        return sum(np.exp(-((along - 11 * np.cos(turn)) ** 2 + (across - 11 * np.sin(turn)) ** 2)
+                          / 6) for turn in (0, 2 * np.pi / 3))
     if kind == "head-tail":  # a core with a tail on one side only
         return np.exp(-(along ** 2 + across ** 2) / 4) + \
             0.6 * np.exp(-across ** 2 / 3 - along / 6) * (along > 0)
@@ -46,6 +50,20 @@ def test_shape_features_tell_a_core_from_lobes_and_a_bar_from_a_blob():
     assert compact[0] < jet[0] < lobes[0]
     ratio = features[:, 2 * (SHAPE_BINS + 1) + 2]  # minor over major axis
     assert ratio[0] > 0.95 and ratio[2] < 0.2 and ratio[4] < 0.8
+
+
+def test_harmonics_tell_a_bent_double_from_a_straight_one_at_any_angle():
+    images = np.stack([source(kind, angle=angle) for kind in ("lobes", "bent")
+                       for angle in (0.3, 1.1, 2.0)]).astype(np.float32)
+    harmonics = shape_features(images)[:, -HARMONIC_RINGS * len(HARMONIC_ORDERS):]
+    by_order = harmonics.reshape(len(images), HARMONIC_RINGS, len(HARMONIC_ORDERS)).max(axis=1)
+    first, second = by_order[:, HARMONIC_ORDERS.index(1)], by_order[:, HARMONIC_ORDERS.index(2)]
+    straight, bent = slice(0, 3), slice(3, 6)
+    # a straight double is its own half-turn: no first order at any angle; a bent one is lopsided
+    assert first[straight].max() < 0.05 < 0.3 < first[bent].min()
+    assert second[straight].min() > 0.8
+    # a straight double's symmetry reads the same at angles that are not right angles
+    assert np.ptp(second[straight]) < 0.05
 
 
 def test_sources_at_every_angle_have_no_preferred_orientation_and_upright_ones_do():

@@ -25,9 +25,16 @@ TURN_SAMPLE = 1000
 SHAPE_BINS = 16
 # levels of the model input (0-1) at which the share of pixels above is taken
 SHAPE_LEVELS = (0.1, 0.3, 0.5, 0.7)
+# rings (radii again geometric, wider than the annuli) in which the flux's
+# azimuthal harmonics are taken: a straight double is symmetric (order 2), a
+# bent or one-sided source is not (orders 1 and 3)
+HARMONIC_RINGS = 6
+HARMONIC_ORDERS = (1, 2, 3, 4)
 # mean and cumulative share per annulus (one more for the corners beyond the
-# last radius), the two axes and their ratio, the shares above, the peak
-SHAPE_DIMS = 2 * (SHAPE_BINS + 1) + 3 + len(SHAPE_LEVELS) + 1
+# last radius), the two axes and their ratio, the shares above, the peak, and
+# each ring's harmonics
+SHAPE_DIMS = 2 * (SHAPE_BINS + 1) + 3 + len(SHAPE_LEVELS) + 1 + \
+    HARMONIC_RINGS * len(HARMONIC_ORDERS)
 
 
 def _grid(height, width):
@@ -45,12 +52,33 @@ def _annuli(grid, height, width):
     return member
 
 
+def _harmonics(grid, height, width):
+    """(pixels, HARMONIC_RINGS * len(HARMONIC_ORDERS)) cosine and sine
+    weights of each pixel for each ring and order (zero outside the ring),
+    and (pixels, HARMONIC_RINGS) membership of each pixel in its ring."""
+    dy, dx = grid[:, 0] - (height - 1) / 2, grid[:, 1] - (width - 1) / 2
+    angle = np.arctan2(dy, dx).astype(np.float64)
+    edges = np.geomspace(1.0, min(height, width) / 2, HARMONIC_RINGS)
+    # the central pixel has no angle; pixels beyond the last edge join the outer ring
+    ring = np.searchsorted(edges, np.hypot(dy, dx)) - 1
+    member = np.zeros((height * width, HARMONIC_RINGS))
+    inside = ring >= 0
+    member[np.flatnonzero(inside), np.minimum(ring[inside], HARMONIC_RINGS - 1)] = 1
+    orders = np.asarray(HARMONIC_ORDERS, np.float64)
+    cosine = (member[:, :, None] * np.cos(angle[:, None, None] * orders)).reshape(len(grid), -1)
+    sine = (member[:, :, None] * np.sin(angle[:, None, None] * orders)).reshape(len(grid), -1)
+    return cosine, sine, member
+
+
 def shape_features(images):
     """``SHAPE_DIMS`` numbers per image of ``images`` (n, h, w[, channels];
     channels averaged): the mean and the cumulative share of the flux in
     annuli about the centre, the second moments' major and minor axes and
-    their ratio, the share of pixels above each of ``SHAPE_LEVELS`` and the
-    peak. The same for an image turned by a right angle or mirrored."""
+    their ratio, the share of pixels above each of ``SHAPE_LEVELS``, the
+    peak, and the strength of each of ``HARMONIC_ORDERS`` around each of
+    ``HARMONIC_RINGS`` rings (the magnitude of the flux's azimuthal Fourier
+    coefficient over the ring's flux). The same for an image turned by a
+    right angle or mirrored."""
     x = np.asarray(images, dtype=np.float32)
     x = x.mean(axis=-1) if x.ndim == 4 else x
     n, height, width = x.shape
@@ -63,8 +91,13 @@ def shape_features(images):
     cumulative = cumulative / np.maximum(cumulative[:, -1:], 1e-9)
     major, minor = _axes(np.clip(flat, 0, None), grid)
     above = np.stack([(flat > level).mean(axis=1) for level in SHAPE_LEVELS], axis=1)
+    # in double precision: a weak harmonic is a small difference of large sums
+    positive = np.clip(flat, 0, None).astype(np.float64)
+    cosine, sine, rings = _harmonics(grid, height, width)
+    in_ring = np.repeat(positive @ rings, len(HARMONIC_ORDERS), axis=1)
+    strength = np.hypot(positive @ cosine, positive @ sine) / np.maximum(in_ring, 1e-9)
     return np.column_stack([mean, cumulative, major, minor, minor / np.maximum(major, 1e-9),
-                            above, flat.max(axis=1)]).astype(np.float32)
+                            above, flat.max(axis=1), strength]).astype(np.float32)
 
 
 def _axes(weights, grid):

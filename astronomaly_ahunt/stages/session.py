@@ -22,6 +22,7 @@ import pandas as pd
 from ..engine.hunter import Hunter
 from ..engine.atomic_files import atomic_write
 from ..engine.persistence import PREVIOUS_STATE_FILE, STATE_FILE
+from ..engine.morphology import SHAPE_DIMS
 from ..engine.questions import PIXEL_FIT_SAMPLE, PoolPixels, pixel_features
 from .anomaly_detection import page_scores
 from .cutout_store import CHUNK_SIZE, StoredImages
@@ -180,7 +181,9 @@ class AhuntSession:
             with np.load(cache) as saved:
                 self._pixels = PoolPixels(saved["pixels"], saved["shape"]
                                           if "shape" in saved else None)
-            if len(self._pixels.pixels) == len(self.ids):
+            # a cache from a version with other shape features is computed anew
+            if len(self._pixels.pixels) == len(self.ids) and (
+                    self._pixels.shape is None or self._pixels.shape.shape[1] == SHAPE_DIMS):
                 return self._pixels
         size = getattr(self.images, "chunk_size", CHUNK_SIZE)
         # the projection's sample from a few chunks (a survey's would read them all)
