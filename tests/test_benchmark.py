@@ -143,3 +143,15 @@ def test_neighbourscore_is_refused_clearly_without_astronomaly(monkeypatch):
     with pytest.raises(ValueError, match="neighbourscore needs Astronomaly: "):
         methods.check_methods(["iforest-raw", "neighbourscore"])
     assert methods.check_methods(["iforest-raw"]) == ["iforest-raw"]
+
+
+def test_a_run_names_the_cpu_generation_whose_rounding_its_finds_follow(tmp_path):
+    from astronomaly_ahunt.experiments.benchmark import cpu_model
+    cpuinfo = tmp_path / "cpuinfo"
+    first = "processor\t: 0\ncpu family\t: 25\nmodel\t\t: 17\nmodel name\t: AMD EPYC\n" \
+        "flags\t\t: fpu sse2 avx2 avx512f\n"
+    cpuinfo.write_text(first + "\n" + first.replace("processor\t: 0", "processor\t: 1"))
+    assert cpu_model(cpuinfo) == "AMD EPYC (family 25 model 17, AVX-512)"
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu avx2\n")
+    assert cpu_model(cpuinfo) == "AMD EPYC (AVX2)"
+    assert cpu_model(tmp_path / "absent")  # the platform's own name where Linux's is not there

@@ -276,11 +276,23 @@ def environment(protocol, methods, seeds, hunter_params):
             "seeds": list(seeds), "hunter_params": hunter_params or {}}
 
 
-def cpu_model():
+def cpu_model(cpuinfo="/proc/cpuinfo"):
+    """The CPU's name, family, model and widest vector instructions (from
+    ``cpuinfo``, Linux's description of the first CPU): the
+    same name covers generations whose kernels (oneDNN picks them by the
+    instructions) round differently, and a run's finds follow the rounding."""
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        fields = dict(line.split(":", 1) for line in
+                      Path(cpuinfo).read_text().split("\n\n")[0].splitlines()
+                      if ":" in line)
     except OSError:
-        pass
-    return platform.processor() or platform.machine()
+        return platform.processor() or platform.machine()
+    fields = {key.strip(): value.strip() for key, value in fields.items()}
+    flags = set(fields.get("flags", "").split())
+    vectors = next((name for flag, name in (("avx512f", "AVX-512"), ("avx2", "AVX2"))
+                    if flag in flags), None)
+    detail = ", ".join(part for part in (
+        f"family {fields['cpu family']} model {fields['model']}"
+        if "cpu family" in fields and "model" in fields else None, vectors) if part)
+    name = fields.get("model name", platform.processor() or platform.machine())
+    return f"{name} ({detail})" if detail else name
