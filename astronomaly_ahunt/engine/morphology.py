@@ -2,8 +2,9 @@
 
 A radio galaxy, or any source on the sky, has no preferred orientation, and
 what tells its kinds apart is where along its extent the flux lies (FRI
-sources brighten towards the core, FRII ones at their edges) and how
-elongated or spread it is. Measured on every labelled FIRST object, a
+sources brighten towards the core, FRII ones at their edges), how
+elongated or spread it is, and whether its lobes line up (a bent source's
+do not: a first-order azimuthal harmonic). Measured on every labelled FIRST object, a
 forest on these few numbers ranks the rarer radio classes well above the
 page's CNN trained on the same labels
 (``benchmarks/results/compare/suite/separability/``), so the questions
