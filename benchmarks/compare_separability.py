@@ -150,15 +150,15 @@ def main():
                                                        args.epochs, settings)
         else:  # the shapes are the same under the 8 views; the pixels' forest is not averaged
             scores = forest_scores(x, interesting, seed, args.folds, args.learner.split("-")[1])
-            symmetric = scores if args.learner == "forest-shape" else np.full(len(x), np.nan)
+            symmetric = scores if args.learner == "forest-shape" else None
+        averaged = symmetric is not None
         rows.append({"data": tag, "seed": seed, "objects": len(x), "rare": int(interesting.sum()),
                      "auc": roc_auc_score(interesting, scores),
                      "top25": found_in_top(scores, interesting, 25),
                      "top100": found_in_top(scores, interesting, 100),
-                     "auc_8sym": roc_auc_score(interesting, symmetric)
-                     if np.isfinite(symmetric).all() else np.nan,
+                     "auc_8sym": roc_auc_score(interesting, symmetric) if averaged else np.nan,
                      "top100_8sym": found_in_top(symmetric, interesting, 100)
-                     if np.isfinite(symmetric).all() else np.nan,
+                     if averaged else np.nan,
                      "random100": 100 * interesting.mean()})
         print(rows[-1], flush=True)
     table = pd.DataFrame(rows)

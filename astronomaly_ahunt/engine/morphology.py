@@ -90,10 +90,11 @@ def shape_features(images):
     mean = total / np.maximum(member.sum(axis=0), 1)
     cumulative = np.cumsum(total, axis=1)
     cumulative = cumulative / np.maximum(cumulative[:, -1:], 1e-9)
-    major, minor = _axes(np.clip(flat, 0, None), grid)
+    positive = np.clip(flat, 0, None)
+    major, minor = _axes(positive, grid)
     above = np.stack([(flat > level).mean(axis=1) for level in SHAPE_LEVELS], axis=1)
     # in double precision: a weak harmonic is a small difference of large sums
-    positive = np.clip(flat, 0, None).astype(np.float64)
+    positive = positive.astype(np.float64)
     cosine, sine, rings = _harmonics(grid, height, width)
     in_ring = np.repeat(positive @ rings, len(HARMONIC_ORDERS), axis=1)
     strength = np.hypot(positive @ cosine, positive @ sine) / np.maximum(in_ring, 1e-9)

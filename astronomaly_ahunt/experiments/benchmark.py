@@ -282,12 +282,11 @@ def cpu_model(cpuinfo="/proc/cpuinfo"):
     same name covers generations whose kernels (oneDNN picks them by the
     instructions) round differently, and a run's finds follow the rounding."""
     try:
-        fields = dict(line.split(":", 1) for line in
-                      Path(cpuinfo).read_text().split("\n\n")[0].splitlines()
-                      if ":" in line)
+        first_cpu = Path(cpuinfo).read_text().split("\n\n")[0].splitlines()
     except OSError:
         return platform.processor() or platform.machine()
-    fields = {key.strip(): value.strip() for key, value in fields.items()}
+    fields = {key.strip(): value.strip()
+              for key, value in (line.split(":", 1) for line in first_cpu if ":" in line)}
     flags = set(fields.get("flags", "").split())
     vectors = next((name for flag, name in (("avx512f", "AVX-512"), ("avx2", "AVX2"))
                     if flag in flags), None)
