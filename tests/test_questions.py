@@ -115,6 +115,18 @@ def test_explore_alternates_the_most_isolated_with_a_tight_group_of_alike_object
     assert len(set(first[:208])) == 208
 
 
+def test_a_cluster_with_a_labelled_member_goes_behind_every_uncovered_one():
+    from astronomaly_ahunt.engine.questions import uncovered_medoids
+    rng = np.random.default_rng(0)
+    features = np.concatenate([rng.normal(0, 1, (200, 2)),
+                               rng.normal((3.5, 0), 0.05, (6, 2))])  # the tightest group
+    free = np.arange(len(features))
+    unasked = uncovered_medoids(features, free, [], 9, seed=0)
+    asked = uncovered_medoids(features, free, [203], 9, seed=0)
+    assert 200 <= unasked[0] < 206
+    assert 200 <= asked[-1] < 206 and not np.isin(asked[:-1], np.arange(200, 206)).any()
+
+
 def test_the_pixels_find_the_odd_shape_and_explore_asks_it_second():
     from astronomaly_ahunt.engine import questions
     rng = np.random.default_rng(1)

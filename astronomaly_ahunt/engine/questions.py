@@ -199,10 +199,9 @@ def explore(features, exclude, k, seed, isolation=None, normal=(), interesting=(
 
     Latent isolation is :func:`learnt_isolation`: the positions labelled
     ``normal`` and ``interesting`` reweight its forest, so each answer
-    moves the next questions. Clusters that hold no labelled object come
-    first, tightest first (smallest mean distance of its members to its
-    centre; clusters of fewer than ``GROUP_MIN`` members last): a group of
-    alike objects nobody has been asked about is what has not been covered.
+    moves the next questions. The clusters' members come by
+    :func:`uncovered_medoids`: a group of alike objects nobody has been
+    asked about is what has not been covered.
 
     The isolated lists find what is unusual; the cluster list finds groups
     of alike objects, so that an interesting class that is not unusual one
@@ -225,25 +224,33 @@ def explore(features, exclude, k, seed, isolation=None, normal=(), interesting=(
     latent = learnt_isolation(features, seed, normal, interesting)
     lists = [free[np.argsort(-np.asarray(score)[free], kind="stable")]
              for score in (latent, isolation) if score is not None]
-    k = int(min(3 * k, len(free)))
-    typical = []
-    if k > 0:
-        from sklearn.cluster import KMeans
-        # centres from a seeded sample, as for the forest; members and spreads from all
-        fit = free if len(free) <= KMEANS_FIT_SAMPLE else \
-            np.random.default_rng(seed).choice(free, KMEANS_FIT_SAMPLE, replace=False)
-        clusters = KMeans(k, n_init=1, random_state=seed).fit(features[fit])
-        distances = clusters.transform(features[free])
-        member = distances.argmin(axis=1)
-        sizes = np.bincount(member, minlength=k)
-        spread = np.bincount(member, weights=distances.min(axis=1),
-                             minlength=k) / np.maximum(sizes, 1)
-        spread[sizes < GROUP_MIN] = np.inf
-        covered = np.bincount(clusters.predict(features[labelled]), minlength=k) \
-            if len(labelled) else np.zeros(k, dtype=int)
-        medoids = distances.argmin(axis=0)[np.lexsort((-sizes, spread, covered > 0))]
-        typical = free[list(dict.fromkeys(medoids.tolist()))]
+    typical = uncovered_medoids(features, free, labelled, int(min(3 * k, len(free))), seed)
     return interleaved_scores(len(features), [*lists, typical], lists[0])
+
+
+def uncovered_medoids(features, free, labelled, k, seed):
+    """The most typical member of each of ``k`` k-means clusters of the
+    ``free`` positions: clusters that hold no ``labelled`` position first,
+    tightest first (smallest mean distance of its members to its centre;
+    clusters of fewer than ``GROUP_MIN`` members last)."""
+    if k <= 0:
+        return free[:0]
+    from sklearn.cluster import KMeans
+    # centres from a seeded sample, as for the forest; members and spreads from all
+    fit = free if len(free) <= KMEANS_FIT_SAMPLE else \
+        np.random.default_rng(seed).choice(free, KMEANS_FIT_SAMPLE, replace=False)
+    clusters = KMeans(k, n_init=1, random_state=seed).fit(features[fit])
+    distances = clusters.transform(features[free])
+    member = distances.argmin(axis=1)
+    sizes = np.bincount(member, minlength=k)
+    spread = np.bincount(member, weights=distances.min(axis=1),
+                         minlength=k) / np.maximum(sizes, 1)
+    spread[sizes < GROUP_MIN] = np.inf
+    labelled = np.asarray(labelled, dtype=int)
+    covered = np.bincount(clusters.predict(features[labelled]), minlength=k) \
+        if len(labelled) else np.zeros(k, dtype=int)
+    medoids = distances.argmin(axis=0)[np.lexsort((-sizes, spread, covered > 0))]
+    return free[list(dict.fromkeys(medoids.tolist()))]
 
 
 # reciprocal rank fusion's constant (Cormack, Clarke & Buettcher 2009): a

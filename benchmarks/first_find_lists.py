@@ -1,0 +1,120 @@
+"""Before the first find: which pixel-space list of questions finds a suite
+split's rare class within the first 40 labels?
+
+Issue 16 asks AHUNT's page to find the first rare object within 40 labels on
+90 % of runs. Until then every question goes to the reserve class, which
+interleaves three lists (``questions.explore``): the CNN's latent space by a
+learnt isolation forest, the pixels by the same, and the latent space's
+k-means clusters nobody was asked about. This replays the lists that need
+no CNN, alone and interleaved, on the suite's pools (the folders ``compare
+--suite`` writes, read as the methods read them): 20 questions a round, each
+round's list ranked anew after the answers so far (all "not interesting"
+until the find), and records the label at which the first rare object came.
+
+Lists: ``random`` (a seeded order), ``isolation`` (scikit-learn's isolation
+forest on the pixels' features, which learns nothing from the answers, as
+the static pipeline ranks), ``learnt-isolation`` (``questions.learnt_isolation``
+on them), ``medoids`` (``questions.uncovered_medoids`` on them, 60 clusters);
+``a+b`` interleaves ``a`` and ``b``.
+
+    python benchmarks/first_find_lists.py --seeds 0 1 2 3 4 5 \\
+        --output benchmarks/results/compare/suite/first-find-lists
+"""
+
+import argparse
+import json
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from compare_separability import read_folder
+from astronomaly_ahunt.engine.questions import (interleaved_scores, isolation_forest,
+                                                learnt_isolation, pixel_features,
+                                                uncovered_medoids)
+from astronomaly_ahunt.experiments.benchmark import run_record
+from astronomaly_ahunt.experiments.compare.data import write_compare_data
+from astronomaly_ahunt.experiments.compare.suite import SUITES
+
+LISTS = ("random", "isolation", "learnt-isolation", "medoids",
+         "learnt-isolation+medoids", "random+learnt-isolation+medoids")
+PER_ROUND = 20
+WITHIN = 40  # issue 16's mark
+CLUSTERS_PER_QUESTION = 3  # as ``explore`` clusters: 3 per question of the round
+
+
+def ranking(name, features, free, asked, seed, pool):
+    """The free positions in the order list ``name`` asks them; the random
+    order is drawn for the ``pool`` (its name) as well as the seed, since a
+    compare folder lists its rare objects last and one order for every split
+    would find them early or late in all splits of a seed at once."""
+    if name == "random":
+        order = np.random.default_rng([seed, zlib.crc32(pool.encode())]).permutation(
+            len(features))
+        return order[np.isin(order, free)]
+    if name == "medoids":
+        return uncovered_medoids(features, free, np.asarray(asked, dtype=int),
+                                 CLUSTERS_PER_QUESTION * PER_ROUND, seed)
+    score = isolation_forest(features, seed)[0] if name == "isolation" else \
+        learnt_isolation(features, seed, normal=asked)
+    return free[np.argsort(-np.asarray(score)[free], kind="stable")]
+
+
+def first_find(lists, features, rare, seed, pool):
+    """The label (1-based) at which the interleaved ``lists`` first ask a
+    rare object, or None within ``WITHIN`` labels."""
+    asked = []
+    while len(asked) < WITHIN:
+        free = np.setdiff1d(np.arange(len(rare)), asked)
+        ranked = [ranking(name, features, free, asked, seed, pool) for name in lists]
+        scores = interleaved_scores(len(rare), ranked, ranked[0])
+        scores[asked] = -np.inf
+        for question in np.argsort(-scores, kind="stable")[:PER_ROUND]:
+            asked.append(int(question))
+            if rare[question]:
+                return len(asked)
+    return None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suites", nargs="+", default=list(SUITES), choices=list(SUITES))
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4, 5])
+    parser.add_argument("--lists", nargs="+", default=list(LISTS))
+    parser.add_argument("--data-dir", default="compare-data")
+    parser.add_argument("--output", default="first-find-lists")
+    args = parser.parse_args()
+    record = run_record()
+    pools = [(suite, name, split, seed) for suite in args.suites
+             for name, split in SUITES[suite].items() for seed in args.seeds]
+    rows = []
+    for suite, name, split, seed in tqdm(pools, desc="pools"):
+        x, rare = read_folder(write_compare_data(args.data_dir, name, seed, split), split.size)
+        features = pixel_features(x, seed).pixels
+        for lists in args.lists:
+            rows.append({"suite": suite, "split": name, "seed": seed, "lists": lists,
+                         "first_found": first_find(lists.split("+"), features, rare, seed,
+                                                   name)})
+    table = pd.DataFrame(rows)
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "first_found.csv", index=False)
+    late = table.assign(late=table.first_found.isna()).pivot_table(
+        index="lists", columns="suite", values="late", aggfunc="sum", sort=False)
+    late["all"] = late.sum(axis=1)
+    runs = table.groupby("suite").size() // len(args.lists)
+    lines = [f"# Runs whose first rare object came after label {WITHIN}, of "
+             + ", ".join(f"{runs[s]} {s}" for s in late.columns[:-1])
+             + f" (seeds {' '.join(map(str, args.seeds))})", "",
+             "| lists | " + " | ".join(late.columns) + " |", "|" + " --- |" * (len(late.columns) + 1),
+             *(f"| {lists} | " + " | ".join(str(int(v)) for v in row) + " |"
+               for lists, row in late.iterrows())]
+    (out / "summary.md").write_text("\n".join(lines) + "\n")
+    (out / "run.json").write_text(json.dumps(record, indent=1) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
