@@ -15,7 +15,9 @@ averaged over the 8 rotations and reflections of each cutout.
 ``--learner forest-shape`` (or ``forest-pixels``) puts the page's shape
 forest in the CNN's place, fitted on the cutouts' rotation-invariant shapes
 (or on their pixels' leading components), to see which representation a
-named class's questions can learn from.
+named class's questions can learn from; ``--learner fused`` ranks by both
+the CNN and the shape forest at once, their rankings fused as a named
+class's questions fuse them (``questions.fused_ranks``).
 
 An active search that starts with no label cannot be expected to rank
 better than this full-label reference for long: where the reference's top
@@ -38,6 +40,7 @@ import pandas as pd
 
 from astronomaly_ahunt.engine.augmentation import PRESETS
 from astronomaly_ahunt.engine.model import PRETRAINING, symmetries
+from astronomaly_ahunt.engine.questions import fused_ranks
 from astronomaly_ahunt.engine.quiet_tensorflow import tf
 from astronomaly_ahunt.experiments.benchmark import run_record
 from astronomaly_ahunt.experiments.compare.data import (split_of, truth_path,
@@ -46,7 +49,7 @@ from astronomaly_ahunt.experiments.compare.suite import split_named
 from astronomaly_ahunt.stages.cutout_store import to_model_input
 
 
-LEARNERS = ("cnn", "forest-shape", "forest-pixels")
+LEARNERS = ("cnn", "forest-shape", "forest-pixels", "fused")
 
 
 def read_folder(folder, size):
@@ -126,8 +129,9 @@ def main():
     parser.add_argument("--pretrain", choices=PRETRAINING, default="reconstruction",
                         help="the backbone's pretraining objective on the pool")
     parser.add_argument("--learner", choices=LEARNERS, default="cnn",
-                        help="what learns from the labels: the page's CNN, or its shape "
-                             "forest over the cutouts' shapes or over their pixels")
+                        help="what learns from the labels: the page's CNN, its shape "
+                             "forest over the cutouts' shapes or over their pixels, or the "
+                             "CNN and the shape forest fused")
     args = parser.parse_args()
     if bool(args.data) == bool(args.split):
         parser.error("give one of --data NAME or --split NAME")
@@ -145,9 +149,14 @@ def main():
     for seed in args.seeds:
         x, interesting = read_folder(write_compare_data(args.data_dir, name, seed, split),
                                      split.size)
-        if args.learner == "cnn":
+        if args.learner in ("cnn", "fused"):
             scores, symmetric = cross_validated_scores(x, interesting, seed, args.folds,
                                                        args.epochs, settings)
+            if args.learner == "fused":
+                shape = forest_scores(x, interesting, seed, args.folds, "shape")
+                scores, symmetric = (fused_ranks([np.argsort(-s, kind="stable"),
+                                                  np.argsort(-shape, kind="stable")])
+                                     for s in (scores, symmetric))
         else:  # the shapes are the same under the 8 views; the pixels' forest is not averaged
             scores = forest_scores(x, interesting, seed, args.folds, args.learner.split("-")[1])
             symmetric = scores if args.learner == "forest-shape" else None
@@ -165,8 +174,10 @@ def main():
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / f"{tag}.csv", index=False)
-    learner = f"the page's CNN trained on every label, {args.epochs} epochs, settings " \
-        f"{settings}" if args.learner == "cnn" else \
+    learner = {"cnn": "the page's CNN", "fused": "the page's CNN and shape forest, their "
+               "rankings fused,"}.get(args.learner)
+    learner = f"{learner} trained on every label, {args.epochs} epochs, settings {settings}" \
+        if learner else \
         f"the page's shape forest over the cutouts' {args.learner.split('-')[1]}, every label"
     lines = [f"{tag}: {learner}, {args.folds}-fold cross-validated; {os.cpu_count()} CPUs, "
              f"{platform.platform()}",
