@@ -31,9 +31,9 @@ import pandas as pd
 from tqdm import tqdm
 
 from compare_separability import read_folder
-from astronomaly_ahunt.engine.questions import (interleaved_scores, isolation_forest,
-                                                learnt_isolation, pixel_features,
-                                                uncovered_medoids)
+from astronomaly_ahunt.engine.questions import (CLUSTERS_PER_QUESTION, interleaved_scores,
+                                                isolation_forest, learnt_isolation,
+                                                pixel_features, uncovered_medoids)
 from astronomaly_ahunt.experiments.benchmark import run_record
 from astronomaly_ahunt.experiments.compare.data import write_compare_data
 from astronomaly_ahunt.experiments.compare.suite import SUITES
@@ -42,14 +42,14 @@ LISTS = ("random", "isolation", "learnt-isolation", "medoids",
          "learnt-isolation+medoids", "random+learnt-isolation+medoids")
 PER_ROUND = 20
 WITHIN = 40  # issue 16's mark
-CLUSTERS_PER_QUESTION = 3  # as ``explore`` clusters: 3 per question of the round
 
 
-def ranking(name, features, free, asked, seed, pool):
+def ranking(name, features, free, asked, seed, pool, isolated=None):
     """The free positions in the order list ``name`` asks them; the random
     order is drawn for the ``pool`` (its name) as well as the seed, since a
     compare folder lists its rare objects last and one order for every split
-    would find them early or late in all splits of a seed at once."""
+    would find them early or late in all splits of a seed at once.
+    ``isolated``: the isolation forest's scores, which no answer changes."""
     if name == "random":
         order = np.random.default_rng([seed, zlib.crc32(pool.encode())]).permutation(
             len(features))
@@ -57,8 +57,7 @@ def ranking(name, features, free, asked, seed, pool):
     if name == "medoids":
         return uncovered_medoids(features, free, np.asarray(asked, dtype=int),
                                  CLUSTERS_PER_QUESTION * PER_ROUND, seed)
-    score = isolation_forest(features, seed)[0] if name == "isolation" else \
-        learnt_isolation(features, seed, normal=asked)
+    score = isolated if name == "isolation" else learnt_isolation(features, seed, normal=asked)
     return free[np.argsort(-np.asarray(score)[free], kind="stable")]
 
 
@@ -66,9 +65,10 @@ def first_find(lists, features, rare, seed, pool):
     """The label (1-based) at which the interleaved ``lists`` first ask a
     rare object, or None within ``WITHIN`` labels."""
     asked = []
+    isolated = isolation_forest(features, seed)[0] if "isolation" in lists else None
     while len(asked) < WITHIN:
         free = np.setdiff1d(np.arange(len(rare)), asked)
-        ranked = [ranking(name, features, free, asked, seed, pool) for name in lists]
+        ranked = [ranking(name, features, free, asked, seed, pool, isolated) for name in lists]
         scores = interleaved_scores(len(rare), ranked, ranked[0])
         scores[asked] = -np.inf
         for question in np.argsort(-scores, kind="stable")[:PER_ROUND]:
@@ -108,7 +108,8 @@ def main():
     lines = [f"# Runs whose first rare object came after label {WITHIN}, of "
              + ", ".join(f"{runs[s]} {s}" for s in late.columns[:-1])
              + f" (seeds {' '.join(map(str, args.seeds))})", "",
-             "| lists | " + " | ".join(late.columns) + " |", "|" + " --- |" * (len(late.columns) + 1),
+             "| lists | " + " | ".join(late.columns) + " |",
+             "|" + " --- |" * (len(late.columns) + 1),
              *(f"| {lists} | " + " | ".join(str(int(v)) for v in row) + " |"
                for lists, row in late.iterrows())]
     (out / "summary.md").write_text("\n".join(lines) + "\n")

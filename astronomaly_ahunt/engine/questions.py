@@ -60,6 +60,9 @@ FOREST_THREADS_FROM = 20_000
 # explore's cluster list asks groups of at least this many alike objects
 # first: smaller clusters are outliers that its isolated lists ask anyway
 GROUP_MIN = 3
+# explore clusters the pool into this many clusters per question of the
+# round, so that every question can go to a cluster nobody was asked about
+CLUSTERS_PER_QUESTION = 3
 
 
 def isolation_forest(features, seed):
@@ -191,8 +194,8 @@ def nearness(features, found, chunk_size=4096):
 def explore(features, exclude, k, seed, isolation=None, normal=(), interesting=()):
     """A ranking of objects for exploring, learnt from the labels so far:
     the most isolated in the latent space alternating with the most typical
-    member of each of ``3 k`` k-means clusters, all over the objects not in
-    ``exclude``; with ``isolation`` (a score per object, higher = more
+    member of each of ``CLUSTERS_PER_QUESTION * k`` k-means clusters, all
+    over the objects not in ``exclude``; with ``isolation`` (a score per object, higher = more
     isolated in another representation, such as :func:`learnt_isolation`
     of :func:`pixel_features`) its most isolated make a third list,
     between the two.
@@ -224,7 +227,8 @@ def explore(features, exclude, k, seed, isolation=None, normal=(), interesting=(
     latent = learnt_isolation(features, seed, normal, interesting)
     lists = [free[np.argsort(-np.asarray(score)[free], kind="stable")]
              for score in (latent, isolation) if score is not None]
-    typical = uncovered_medoids(features, free, labelled, int(min(3 * k, len(free))), seed)
+    typical = uncovered_medoids(features, free, labelled,
+                                int(min(CLUSTERS_PER_QUESTION * k, len(free))), seed)
     return interleaved_scores(len(features), [*lists, typical], lists[0])
 
 
