@@ -64,3 +64,27 @@ def test_strong_copies_are_seeded_far_from_their_source_and_keep_its_level(digit
     assert np.median(corr) < 0.6
     # the level is kept: changed about each image's own mean
     assert abs(a.mean() - x.mean()) < 0.02
+
+
+def test_a_copy_is_turned_shifted_and_zoomed_about_the_centre_within_the_limits():
+    from astronomaly_ahunt.engine.augmentation import Augmentation
+    yy, xx = np.mgrid[:33, :33]
+    # a blob 10 px right of the centre of a 33-px image
+    dot = np.exp(-((yy - 16) ** 2 + (xx - 26) ** 2) / 4.0)[None, :, :, None].astype(np.float32)
+    x = np.repeat(dot, 200, axis=0)
+
+    def where(copies):
+        mass = copies[..., 0].sum(axis=(1, 2))
+        return ((copies[..., 0] * yy).sum(axis=(1, 2)) / mass - 16,
+                (copies[..., 0] * xx).sum(axis=(1, 2)) / mass - 16)
+
+    dy, dx = where(Augmentation(rotation=30, shift=0, zoom=0).transform(x, seed=1))
+    angle, radius = np.degrees(np.arctan2(dy, dx)), np.hypot(dy, dx)
+    assert np.abs(radius - 10).max() < 0.2 and np.abs(angle).max() < 30.5
+    assert angle.min() < -20 and angle.max() > 20  # both ways, near the limit
+    dy, dx = where(Augmentation(rotation=0, shift=0.1, zoom=0).transform(x, seed=2))
+    assert np.abs(dy).max() < 3.4 and np.abs(dx - 10).max() < 3.4
+    assert np.abs(dy).max() > 2.5 and np.abs(dx - 10).max() > 2.5
+    dy, dx = where(Augmentation(rotation=0, shift=0, zoom=0.2).transform(x, seed=3))
+    assert np.abs(dy).max() < 0.1
+    assert 10 / 1.21 < dx.min() < 10 / 1.15 and 10 / 0.85 < dx.max() < 10 / 0.79
