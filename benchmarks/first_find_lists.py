@@ -44,20 +44,28 @@ PER_ROUND = 20
 WITHIN = 40  # issue 16's mark
 
 
-def ranking(name, features, free, asked, seed, pool, isolated=None):
-    """The free positions in the order list ``name`` asks them; the random
-    order is drawn for the ``pool`` (its name) as well as the seed, since a
-    compare folder lists its rare objects last and one order for every split
-    would find them early or late in all splits of a seed at once.
-    ``isolated``: the isolation forest's scores, which no answer changes."""
+def fixed_lists(lists, n, seed, features, pool):
+    """What no answer changes, drawn once a pool: the random order (drawn
+    for the ``pool``, its name, as well as the seed, since a compare folder
+    lists its rare objects last and one order for every split would find
+    them early or late in all splits of a seed at once) and the isolation
+    forest's scores."""
+    fixed = {}
+    if "random" in lists:
+        fixed["random"] = np.random.default_rng([seed, zlib.crc32(pool.encode())]).permutation(n)
+    if "isolation" in lists:
+        fixed["isolation"] = isolation_forest(features, seed)[0]
+    return fixed
+
+
+def ranking(name, features, free, asked, seed, fixed):
+    """The free positions in the order list ``name`` asks them."""
     if name == "random":
-        order = np.random.default_rng([seed, zlib.crc32(pool.encode())]).permutation(
-            len(features))
-        return order[np.isin(order, free)]
+        return fixed["random"][np.isin(fixed["random"], free)]
     if name == "medoids":
-        return uncovered_medoids(features, free, np.asarray(asked, dtype=int),
-                                 CLUSTERS_PER_QUESTION * PER_ROUND, seed)
-    score = isolated if name == "isolation" else learnt_isolation(features, seed, normal=asked)
+        return uncovered_medoids(features, free, asked, CLUSTERS_PER_QUESTION * PER_ROUND, seed)
+    score = fixed["isolation"] if name == "isolation" else \
+        learnt_isolation(features, seed, normal=asked)
     return free[np.argsort(-np.asarray(score)[free], kind="stable")]
 
 
@@ -65,10 +73,10 @@ def first_find(lists, features, rare, seed, pool):
     """The label (1-based) at which the interleaved ``lists`` first ask a
     rare object, or None within ``WITHIN`` labels."""
     asked = []
-    isolated = isolation_forest(features, seed)[0] if "isolation" in lists else None
+    fixed = fixed_lists(lists, len(rare), seed, features, pool)
     while len(asked) < WITHIN:
         free = np.setdiff1d(np.arange(len(rare)), asked)
-        ranked = [ranking(name, features, free, asked, seed, pool, isolated) for name in lists]
+        ranked = [ranking(name, features, free, asked, seed, fixed) for name in lists]
         scores = interleaved_scores(len(rare), ranked, ranked[0])
         scores[asked] = -np.inf
         for question in np.argsort(-scores, kind="stable")[:PER_ROUND]:

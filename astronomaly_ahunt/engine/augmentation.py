@@ -55,7 +55,7 @@ class Augmentation:
         n, h, w = x.shape[:3]
         angle = np.deg2rad(rng.uniform(-self.rotation, self.rotation, n))
         scale = 1.0 + rng.uniform(-self.zoom, self.zoom, n)
-        dy, dx = (rng.uniform(-self.shift, self.shift, (2, n)) * [[h], [w]])
+        dy, dx = rng.uniform(-self.shift, self.shift, (2, n)) * [[h], [w]]
         # the map from each output pixel to where it is read in the source:
         # about the centre, turned and scaled, then moved back by the shift
         cy, cx = (h - 1) / 2, (w - 1) / 2
