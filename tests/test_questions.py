@@ -238,6 +238,31 @@ def test_nearness_puts_the_look_alikes_of_what_was_found_first():
     np.testing.assert_array_equal(near, nearness(features, [3, 40]))  # chunks change nothing
 
 
+def test_novelty_is_the_mean_distance_to_the_nearest_known_normals():
+    from astronomaly_ahunt.engine.questions import (RESERVE_STRATEGIES, ReservePool,
+                                                    novelty)
+    reference = np.zeros((30, 2, 2, 1), np.float32)
+    reference[:, 0, 0, 0] = np.arange(30)          # normals on a line, 1 apart
+    images = np.zeros((4, 2, 2, 1), np.float32)
+    images[1, 0, 0, 0] = 10                        # on the line
+    images[2, 1, 1, 0] = 3                         # 3 off it, by the first normals
+    images[3, 0, 0, 0] = 40                        # far past its end
+    score = novelty(images, reference, seed=0, k=3, chunk_size=3)
+    np.testing.assert_allclose(score, [(0 + 1 + 2) / 3, (0 + 1 + 1) / 3,
+                                       (3 + np.sqrt(10) + np.sqrt(13)) / 3,
+                                       (11 + 12 + 13) / 3], rtol=1e-6)
+    pool = ReservePool(np.random.default_rng(0).normal(size=(4, 3)), np.full((4, 3), 1 / 3), [],
+                       2, known=[0, 2], reserve=1, anomalies=np.array([False, False, False]),
+                       images=images, reference=lambda: reference)
+    rule = RESERVE_STRATEGIES["novelty"]
+    assert np.argsort(-rule(pool, seed=0)[1])[:2].tolist() == [3, 2]
+    # with no known normal to measure against, the latent space's isolation forest ranks
+    blind = ReservePool(pool.latent, pool.proba, [], 2, known=[0, 2], reserve=1,
+                        anomalies=pool.anomalies)
+    np.testing.assert_array_equal(rule(blind, seed=0)[1],
+                                  RESERVE_STRATEGIES["latent-forest"](blind, seed=0)[1])
+
+
 def test_a_named_class_asks_its_shape_at_any_orientation():
     """The shape forest learns the answers from rotation-invariant
     morphology: two-lobed sources answered 5 at one angle bring forward the

@@ -22,7 +22,7 @@ from .model import PRETRAINING, AhuntNet
 from .persistence import load_hunter, save_hunter
 from .questions import (RESERVE_STRATEGIES, STRATEGIES, ReservePool, choose_questions,
                         pixel_features, split_questions, unknownness)
-from .taxonomy import ANOMALY, RESERVE, Taxonomy
+from .taxonomy import ANOMALY, NORMAL, RESERVE, Taxonomy
 from .validation import check_ids, check_images
 
 
@@ -226,7 +226,7 @@ class Hunter:
         labelled = {where[obj]: name for obj, name in self.labels_.items() if obj in where}
         positions, target = self.choose(latent, proba, int(n_q), exclude,
                                         pixels=lambda: self._pool_pixels(x, ids),
-                                        labelled=labelled)
+                                        labelled=labelled, images=x)
         asked = ids[positions]
         self.asked_.extend(asked.tolist())
         self.question_classes_ = [self.taxonomy_.classes[c] for c in target]
@@ -242,7 +242,8 @@ class Hunter:
             self._pixels = (ids.copy(), pixel_features(x, self.random_state))
         return self._pixels[1]
 
-    def choose(self, latent, proba, n_q, exclude=(), rng=None, pixels=None, labelled=None):
+    def choose(self, latent, proba, n_q, exclude=(), rng=None, pixels=None, labelled=None,
+               images=None):
         """(positions, class columns) of ``n_q`` questions among objects with
         these latent features and probabilities, never one in ``exclude``:
         the rule of :meth:`ask`, for callers that hold the model's outputs
@@ -250,7 +251,9 @@ class Hunter:
         ``pixels`` returns the objects' :func:`.questions.pixel_features`
         (called only by a reserve rule that needs them) and ``labelled`` maps
         the positions of labelled objects to their class names, which the
-        'explore' reserve rule learns from when given."""
+        'explore' reserve rule learns from when given; ``images`` are the
+        objects' images, which the 'novelty' rule compares with the labelled
+        examples of the normal classes."""
         rng = self.rng_ if rng is None else rng
         weights = self.taxonomy_.interest_weights()
         column_scores = {}
@@ -263,7 +266,8 @@ class Hunter:
                 latent, proba, exclude, split_questions(weights, n_q)[reserve],
                 self.known_columns(), reserve, anomalies,
                 normal=[p for p, name in labelled.items() if name not in interesting],
-                found=[p for p, name in labelled.items() if name in interesting], pixels=pixels)
+                found=[p for p, name in labelled.items() if name in interesting], pixels=pixels,
+                images=images, reference=self.normal_examples)
             seed = int(rng.integers(2**31 - 1000))
             column_scores = RESERVE_STRATEGIES[self.reserve_strategy](pool, seed)
         return choose_questions(proba, weights, n_q, self.strategy, known=self.known_columns(),
@@ -364,6 +368,13 @@ class Hunter:
         x = np.stack([self._images[i] for i in ids])
         y = np.array([self.taxonomy_.index(self.labels_[i]) for i in ids])
         return np.concatenate([x0, x]), np.concatenate([y0, y])
+
+    def normal_examples(self):
+        """The training images of the normal classes (round 0's and the
+        oracle's)."""
+        x, y = self.training_data()
+        normal = np.flatnonzero([k == NORMAL for k in self.taxonomy_.kinds])
+        return x[np.isin(y, normal)]
 
     # -- what the model says -----------------------------------------------
     def latent_and_proba(self, x):

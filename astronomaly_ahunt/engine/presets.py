@@ -14,8 +14,15 @@ PAPER_SETTINGS = {"downsample": "pool", "learning_rate": 1e-5, "epochs": 3}
 # FixMatch's consistency (Hunter's ``consistency``), at equal weight with the labels.
 SEMI_SUPERVISED_SETTINGS = {"consistency": 1.0}
 
+# Given a catalogue (labelled examples of the normal classes), to show the
+# scientist as many anomalies as possible: until the first is named, the
+# reserve class asks the objects least like any labelled normal in the
+# pixels (its nearest-neighbour novelty), then each anomaly class asks its
+# most probable members.
+CATALOGUE_SETTINGS = {"strategy": "anomalous", "reserve_strategy": "novelty"}
+
 HUNTER_PRESETS = {"default": {}, "paper": PAPER_SETTINGS,
-                  "semi-supervised": SEMI_SUPERVISED_SETTINGS}
+                  "semi-supervised": SEMI_SUPERVISED_SETTINGS, "catalogue": CATALOGUE_SETTINGS}
 
 # Astronomaly's page with no catalogue (the stages' default): the backbone is
 # first pretrained to reconstruct the pool, so its latent space describes the

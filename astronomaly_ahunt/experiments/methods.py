@@ -8,7 +8,7 @@ the frozen (round-0) latent space of the ``static-al`` runner.
 
 import importlib
 
-from ..engine.presets import PAPER_SETTINGS, SEMI_SUPERVISED_SETTINGS
+from ..engine.presets import CATALOGUE_SETTINGS, PAPER_SETTINGS, SEMI_SUPERVISED_SETTINGS
 
 # The hunting settings chosen on fmnist-paper: each anomaly class's share of
 # questions to its most probable members, the reserve class's to the most
@@ -29,6 +29,7 @@ AHUNT_VARIANTS = {
     "ahunt-paper": PAPER_SETTINGS,
     "ahunt-tuned": TUNED_SETTINGS,
     "ahunt-semi-supervised": SEMI_SUPERVISED_SETTINGS,
+    "ahunt-catalogue": CATALOGUE_SETTINGS,
 }
 STATIC = "static-al"
 # method -> the runner method that reports it
