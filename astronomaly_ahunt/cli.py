@@ -104,8 +104,9 @@ def _add_simulate_parser(commands):
                      help="the CNN's loss: softmax cross-entropy (the paper's), focal, or "
                           "IsoMax (distance to a prototype per class); default softmax")
     sim.add_argument("--preset", choices=sorted(HUNTER_PRESETS), default="default",
-                     help="'paper': the paper's printed training settings "
-                          "(see benchmarks/README.md)")
+                     help="'paper': the paper's printed training settings; "
+                          "'catalogue': asks what no labelled normal resembles, then each "
+                          "anomaly class's most probable members (see README.md)")
     sim.add_argument("--seed", type=int, default=0,
                      help="seed of the rounds drawn, the CNN and every random choice "
                           "(default 0)")
