@@ -361,8 +361,10 @@ def novelty_rule(pool, seed):
     """The reserve class asks the objects least like any labelled example of
     a normal class (:func:`novelty`); without such examples, the most
     isolated in the latent space (:func:`latent_forest_rule`)."""
-    reference = pool.reference() if pool.reference is not None else None
-    if pool.images is None or reference is None or len(reference) == 0:
+    if pool.images is None or pool.reference is None:
+        return latent_forest_rule(pool, seed)
+    reference = pool.reference()
+    if len(reference) == 0:
         return latent_forest_rule(pool, seed)
     return {pool.reserve: novelty(pool.images, reference, seed)}
 
