@@ -14,8 +14,11 @@ until the find), and records the label at which the first rare object came.
 Lists: ``random`` (a seeded order), ``isolation`` (scikit-learn's isolation
 forest on the pixels' features, which learns nothing from the answers, as
 the static pipeline ranks), ``learnt-isolation`` (``questions.learnt_isolation``
-on them), ``medoids`` (``questions.uncovered_medoids`` on them, 60 clusters);
-``a+b`` interleaves ``a`` and ``b``.
+on them), ``medoids`` (``questions.uncovered_medoids`` on them, 60 clusters),
+``strata`` (the same 60 clusters, those nobody was asked about first in a
+seeded random order, one member drawn at random from each: stratified
+sampling rather than each cluster's most typical member); ``a+b``
+interleaves ``a`` and ``b``.
 
     python benchmarks/first_find_lists.py --seeds 0 1 2 3 4 5 \\
         --output benchmarks/results/compare/suite/first-find-lists
@@ -38,7 +41,7 @@ from astronomaly_ahunt.experiments.benchmark import run_record
 from astronomaly_ahunt.experiments.compare.data import write_compare_data
 from astronomaly_ahunt.experiments.compare.suite import SUITES
 
-LISTS = ("random", "isolation", "learnt-isolation", "medoids",
+LISTS = ("random", "isolation", "learnt-isolation", "medoids", "strata",
          "learnt-isolation+medoids", "random+learnt-isolation+medoids")
 PER_ROUND = 20
 WITHIN = 40  # issue 16's mark
@@ -58,12 +61,30 @@ def fixed_lists(lists, n, seed, features, pool):
     return fixed
 
 
+def strata(features, free, asked, k, seed):
+    """One member drawn at random from each of ``k`` k-means clusters of the
+    ``free`` positions, clusters with no ``asked`` member first, each group
+    in a random order (drawn from the seed and the answers so far); then
+    the rest in a random order."""
+    from sklearn.cluster import KMeans
+    rng = np.random.default_rng([seed, len(asked)])
+    clusters = KMeans(k, n_init=1, random_state=seed).fit(features[free])
+    covered = np.zeros(k, dtype=bool)
+    if len(asked):
+        covered[clusters.predict(features[np.asarray(asked)])] = True
+    members = [np.flatnonzero(clusters.labels_ == c) for c in np.lexsort((rng.random(k), covered))]
+    drawn = free[[rng.choice(group) for group in members if len(group)]]
+    return np.concatenate([drawn, rng.permutation(np.setdiff1d(free, drawn))])
+
+
 def ranking(name, features, free, asked, seed, fixed):
     """The free positions in the order list ``name`` asks them."""
     if name == "random":
         return fixed["random"][np.isin(fixed["random"], free)]
     if name == "medoids":
         return uncovered_medoids(features, free, asked, CLUSTERS_PER_QUESTION * PER_ROUND, seed)
+    if name == "strata":
+        return strata(features, free, asked, CLUSTERS_PER_QUESTION * PER_ROUND, seed)
     score = fixed["isolation"] if name == "isolation" else \
         learnt_isolation(features, seed, normal=asked)
     return free[np.argsort(-np.asarray(score)[free], kind="stable")]
