@@ -34,9 +34,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from compare_separability import read_folder
-from astronomaly_ahunt.engine.questions import (CLUSTERS_PER_QUESTION, interleaved_scores,
-                                                isolation_forest, learnt_isolation,
-                                                pixel_features, uncovered_medoids)
+from astronomaly_ahunt.engine.questions import (CLUSTERS_PER_QUESTION, free_clusters,
+                                                interleaved_scores, isolation_forest,
+                                                learnt_isolation, pixel_features,
+                                                uncovered_medoids)
 from astronomaly_ahunt.experiments.benchmark import run_record
 from astronomaly_ahunt.experiments.compare.data import write_compare_data
 from astronomaly_ahunt.experiments.compare.suite import SUITES
@@ -63,16 +64,14 @@ def fixed_lists(lists, n, seed, features, pool):
 
 def strata(features, free, asked, k, seed):
     """One member drawn at random from each of ``k`` k-means clusters of the
-    ``free`` positions, clusters with no ``asked`` member first, each group
-    in a random order (drawn from the seed and the answers so far); then
-    the rest in a random order."""
-    from sklearn.cluster import KMeans
+    ``free`` positions (``questions.free_clusters``, the medoids' clusters),
+    clusters with no ``asked`` member first, each group in a random order
+    (drawn from the seed and the answers so far); then the rest in a random
+    order."""
     rng = np.random.default_rng([seed, len(asked)])
-    clusters = KMeans(k, n_init=1, random_state=seed).fit(features[free])
-    covered = np.zeros(k, dtype=bool)
-    if len(asked):
-        covered[clusters.predict(features[np.asarray(asked)])] = True
-    members = [np.flatnonzero(clusters.labels_ == c) for c in np.lexsort((rng.random(k), covered))]
+    distances, covered = free_clusters(features, free, asked, k, seed)
+    member = distances.argmin(axis=1)
+    members = [np.flatnonzero(member == c) for c in np.lexsort((rng.random(k), covered))]
     drawn = free[[rng.choice(group) for group in members if len(group)]]
     return np.concatenate([drawn, rng.permutation(np.setdiff1d(free, drawn))])
 

@@ -257,28 +257,37 @@ def explore(features, exclude, k, seed, isolation=None, normal=(), interesting=(
     return interleaved_scores(len(features), [*lists, typical], lists[0])
 
 
-def uncovered_medoids(features, free, labelled, k, seed):
-    """The most typical member of each of ``k`` k-means clusters of the
-    ``free`` positions: clusters that hold no ``labelled`` position first,
-    tightest first (smallest mean distance of its members to its centre;
-    clusters of fewer than ``GROUP_MIN`` members last)."""
-    if k <= 0:
-        return free[:0]
+def free_clusters(features, free, labelled, k, seed):
+    """``k`` k-means clusters of the ``free`` positions: (each free
+    position's distance to each cluster's centre, (len(free), k); whether
+    each cluster holds a ``labelled`` position). The centres come from a
+    seeded sample, as the forest's fit does."""
     from sklearn.cluster import KMeans
-    # centres from a seeded sample, as for the forest; members and spreads from all
     fit = free if len(free) <= KMEANS_FIT_SAMPLE else \
         np.random.default_rng(seed).choice(free, KMEANS_FIT_SAMPLE, replace=False)
     clusters = KMeans(k, n_init=1, random_state=seed).fit(features[fit])
-    distances = clusters.transform(features[free])
+    labelled = np.asarray(labelled, dtype=int)
+    covered = np.zeros(k, dtype=bool)
+    if len(labelled):
+        covered[clusters.predict(features[labelled])] = True
+    return clusters.transform(features[free]), covered
+
+
+def uncovered_medoids(features, free, labelled, k, seed):
+    """The most typical member of each of ``k`` k-means clusters of the
+    ``free`` positions (:func:`free_clusters`): clusters that hold no
+    ``labelled`` position first, tightest first (smallest mean distance of
+    its members to its centre; clusters of fewer than ``GROUP_MIN`` members
+    last)."""
+    if k <= 0:
+        return free[:0]
+    distances, covered = free_clusters(features, free, labelled, k, seed)
     member = distances.argmin(axis=1)
     sizes = np.bincount(member, minlength=k)
     spread = np.bincount(member, weights=distances.min(axis=1),
                          minlength=k) / np.maximum(sizes, 1)
     spread[sizes < GROUP_MIN] = np.inf
-    labelled = np.asarray(labelled, dtype=int)
-    covered = np.bincount(clusters.predict(features[labelled]), minlength=k) \
-        if len(labelled) else np.zeros(k, dtype=int)
-    medoids = distances.argmin(axis=0)[np.lexsort((-sizes, spread, covered > 0))]
+    medoids = distances.argmin(axis=0)[np.lexsort((-sizes, spread, covered))]
     return free[list(dict.fromkeys(medoids.tolist()))]
 
 
