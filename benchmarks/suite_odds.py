@@ -2,17 +2,20 @@
 another's, split by split, from suite runs already made.
 
     python benchmarks/suite_odds.py RUN.csv[:old=new,...] ... \\
-        [--method ahunt ahunt-committed] [--against aadforest] [--seeds 3]
+        [--method ahunt ahunt-committed] [--against aadforest] [--seeds 3] \\
+        [--factor 2] [--share 1] [--first-within 40]
 
 A bootstrap over the seeds both methods ran on: draw ``--seeds`` seeds with
 replacement (a seed is one data draw, so the two methods are paired on it)
 and, where a seed has several runs of the method (the rows of every name in
 ``--method``: the same rule run again after a change of float rounding, say),
 one of those at random. Prints per split the mean and spread of a run, the
-chance that the method's total is at least the other's, the expected number
-of splits where it is, and the chance that it is on at least ``--share`` of
-them: what a target such as "at least AADForest's total on 80 % of the
-splits over three held-out seeds" can be expected to give.
+chance that the method's total is at least ``--factor`` times the other's,
+the expected number of splits where it is, and the chance that it is on at
+least ``--share`` of them: what a target such as "at least AADForest's total
+on 80 % of the splits over three held-out seeds" (or "at least twice random
+labelling's on every split": ``--against random --factor 2 --share 1``) can
+be expected to give.
 """
 
 import argparse
@@ -26,10 +29,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from suite_summary import read  # noqa: E402  (the same RUN.csv:old=new specs)
 
 
-def odds(table, methods, against, n_seeds, draws, rng):
+def odds(table, methods, against, n_seeds, draws, rng, factor=1.0):
     """Per split: runs of ``methods`` per seed, the ``against`` total per
     seed and the chance that a ``n_seeds``-seed total of the first is at
-    least the second's."""
+    least ``factor`` times the second's."""
     last = table[table["round"] == table.groupby("split")["round"].transform("max")]
     rows = []
     for split, runs in last.groupby("split"):
@@ -46,8 +49,21 @@ def odds(table, methods, against, n_seeds, draws, rng):
                      "mean": ours["found"].mean(), "sd": ours["found"].std(),
                      f"{against} mean": theirs.loc[seeds, "found"].mean(),
                      f"{against} sd": theirs.loc[seeds, "found"].std(),
-                     "P(total >= peer)": (total >= other).mean()})
+                     "P(total >= peer)": (total >= factor * other).mean()})
     return pd.DataFrame(rows).set_index("split")
+
+
+def late_odds(table, method, within, n_seeds, draws, rng):
+    """Runs of ``method`` whose first find came after label ``within`` (or
+    never), and over ``n_seeds`` seeds a split drawn with replacement, the
+    late runs of all splits together: (late, runs, draws of the late count)."""
+    last = table[(table["round"] == table.groupby("split")["round"].transform("max"))
+                 & (table["method"] == method)].drop_duplicates(["split", "seed"])
+    late = ~(last["first_found"] <= within)  # NaN: never found
+    by_split = [v.to_numpy() for _, v in late.groupby(last["split"])]
+    counts = np.array([sum(rng.choice(v, n_seeds).sum() for v in by_split)
+                       for _ in range(draws)])
+    return int(late.sum()), len(last), counts
 
 
 def main(argv=None):
@@ -57,23 +73,38 @@ def main(argv=None):
     parser.add_argument("--method", nargs="+", default=["ahunt"])
     parser.add_argument("--against", default="aadforest")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--factor", type=float, default=1.0,
+                        help="compare with this multiple of the other's total")
     parser.add_argument("--share", type=float, default=0.8)
+    parser.add_argument("--first-within", type=int, metavar="LABELS",
+                        help="also the chance that the first find comes within LABELS "
+                             "labels on at least --share of all runs")
     parser.add_argument("--draws", type=int, default=4000)
     parser.add_argument("--random-state", type=int, default=0)
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.random_state)
     table = pd.concat([read(spec) for spec in args.runs], ignore_index=True)
     table = table.drop_duplicates(["split", "method", "seed", "round"])
-    result = odds(table, args.method, args.against, args.seeds, args.draws, rng)
+    result = odds(table, args.method, args.against, args.seeds, args.draws, rng, args.factor)
     p = result["P(total >= peer)"].to_numpy()
     needed = int(np.ceil(args.share * len(p)))
     met = ((rng.random((20_000, len(p))) < p).sum(axis=1) >= needed).mean()
     with pd.option_context("display.width", 200, "display.max_rows", 200,
                            "display.max_columns", 20):
         print(result.round(2))
-    print(f"\n{' + '.join(args.method)} against {args.against}, {args.seeds} seeds a split: "
+    peer = args.against if args.factor == 1 else f"{args.factor:g} x {args.against}"
+    print(f"\n{' + '.join(args.method)} against {peer}, {args.seeds} seeds a split: "
           f"at least its total on {p.sum():.1f} of {len(p)} splits expected; "
           f"on at least {needed} ({args.share:.0%}) with chance {met:.2f}")
+    if args.first_within:
+        for method in [*args.method, args.against]:
+            late, runs, counts = late_odds(table, method, args.first_within, args.seeds,
+                                           args.draws, rng)
+            n = table["split"].nunique() * args.seeds
+            print(f"{method}: first find after label {args.first_within} in {late} of {runs} "
+                  f"runs; over {args.seeds} seeds a split, {counts.mean():.1f} of {n} runs late "
+                  f"expected, within on at least {args.share:.0%} of them with chance "
+                  f"{(counts <= n - np.ceil(args.share * n)).mean():.2f}")
 
 
 if __name__ == "__main__":
