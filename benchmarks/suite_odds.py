@@ -29,11 +29,16 @@ sys.path.insert(0, str(Path(__file__).parent))
 from suite_summary import read  # noqa: E402  (the same RUN.csv:old=new specs)
 
 
+def final_rounds(table):
+    """Each run's last round: what it found in all, and its first find."""
+    return table[table["round"] == table.groupby("split")["round"].transform("max")]
+
+
 def odds(table, methods, against, n_seeds, draws, rng, factor=1.0):
     """Per split: runs of ``methods`` per seed, the ``against`` total per
     seed and the chance that a ``n_seeds``-seed total of the first is at
     least ``factor`` times the second's."""
-    last = table[table["round"] == table.groupby("split")["round"].transform("max")]
+    last = final_rounds(table)
     rows = []
     for split, runs in last.groupby("split"):
         ours = runs[runs["method"].isin(methods)]
@@ -56,14 +61,15 @@ def odds(table, methods, against, n_seeds, draws, rng, factor=1.0):
 def late_odds(table, method, within, n_seeds, draws, rng):
     """Runs of ``method`` whose first find came after label ``within`` (or
     never), and over ``n_seeds`` seeds a split drawn with replacement, the
-    late runs of all splits together: (late, runs, draws of the late count)."""
-    last = table[(table["round"] == table.groupby("split")["round"].transform("max"))
-                 & (table["method"] == method)].drop_duplicates(["split", "seed"])
+    late runs of all splits together: (late, runs, draws of the late count,
+    runs a draw holds)."""
+    last = final_rounds(table)
+    last = last[last["method"] == method].drop_duplicates(["split", "seed"])
     late = ~(last["first_found"] <= within)  # NaN: never found
     by_split = [v.to_numpy() for _, v in late.groupby(last["split"])]
     counts = np.array([sum(rng.choice(v, n_seeds).sum() for v in by_split)
                        for _ in range(draws)])
-    return int(late.sum()), len(last), counts
+    return int(late.sum()), len(last), counts, len(by_split) * n_seeds
 
 
 def main(argv=None):
@@ -98,9 +104,8 @@ def main(argv=None):
           f"on at least {needed} ({args.share:.0%}) with chance {met:.2f}")
     if args.first_within:
         for method in [*args.method, args.against]:
-            late, runs, counts = late_odds(table, method, args.first_within, args.seeds,
-                                           args.draws, rng)
-            n = table["split"].nunique() * args.seeds
+            late, runs, counts, n = late_odds(table, method, args.first_within, args.seeds,
+                                              args.draws, rng)
             print(f"{method}: first find after label {args.first_within} in {late} of {runs} "
                   f"runs; over {args.seeds} seeds a split, {counts.mean():.1f} of {n} runs late "
                   f"expected, within on at least {args.share:.0%} of them with chance "
