@@ -17,7 +17,9 @@ the static pipeline ranks), ``learnt-isolation`` (``questions.learnt_isolation``
 on them), ``medoids`` (``questions.uncovered_medoids`` on them, 60 clusters),
 ``strata`` (the same 60 clusters, those nobody was asked about first in a
 seeded random order, one member drawn at random from each: stratified
-sampling rather than each cluster's most typical member); ``a+b``
+sampling rather than each cluster's most typical member), ``neighbour``
+(the static pipeline's Retrain with every answer 0: the isolation forest's
+scores damped near the objects already asked, :func:`neighbour`); ``a+b``
 interleaves ``a`` and ``b``.
 
     python benchmarks/first_find_lists.py --seeds 0 1 2 3 4 5 \\
@@ -42,7 +44,7 @@ from astronomaly_ahunt.experiments.benchmark import run_record
 from astronomaly_ahunt.experiments.compare.data import write_compare_data
 from astronomaly_ahunt.experiments.compare.suite import SUITES
 
-LISTS = ("random", "isolation", "learnt-isolation", "medoids", "strata",
+LISTS = ("random", "isolation", "learnt-isolation", "medoids", "strata", "neighbour",
          "learnt-isolation+medoids", "random+learnt-isolation+medoids")
 PER_ROUND = 20
 WITHIN = 40  # issue 16's mark
@@ -57,7 +59,7 @@ def fixed_lists(lists, n, seed, features, pool):
     fixed = {}
     if "random" in lists:
         fixed["random"] = np.random.default_rng([seed, zlib.crc32(pool.encode())]).permutation(n)
-    if "isolation" in lists:
+    if "isolation" in lists or "neighbour" in lists:
         fixed["isolation"] = isolation_forest(features, seed)[0]
     return fixed
 
@@ -76,6 +78,23 @@ def strata(features, free, asked, k, seed):
     return np.concatenate([drawn, rng.permutation(np.setdiff1d(free, drawn))])
 
 
+def neighbour(isolation, features, free, asked):
+    """The free positions by Astronomaly's neighbour score (Lochner & Bassett
+    2021) when every answer so far was 0: the ``isolation`` scores put on
+    0-5 times tanh(exp(d) - 1 + artanh(f)), where d is each object's
+    distance to the nearest ``asked`` one over the mean such distance and f
+    the score a predicted answer of 0 is floored to (0.1 + 0.85 x 0.1 / 5):
+    an unusual object far from everything asked comes first."""
+    from sklearn.metrics import pairwise_distances
+    score = np.asarray(isolation, dtype=float)
+    score = 5 * (score - score.min()) / max(score.max() - score.min(), 1e-12)
+    if asked:
+        distance = pairwise_distances(features, features[np.asarray(asked)]).min(axis=1)
+        score = score * np.tanh(np.exp(distance / distance.mean()) - 1
+                                + np.arctanh(0.1 + 0.85 * 0.1 / 5))
+    return free[np.argsort(-score[free], kind="stable")]
+
+
 def ranking(name, features, free, asked, seed, fixed):
     """The free positions in the order list ``name`` asks them."""
     if name == "random":
@@ -84,6 +103,8 @@ def ranking(name, features, free, asked, seed, fixed):
         return uncovered_medoids(features, free, asked, CLUSTERS_PER_QUESTION * PER_ROUND, seed)
     if name == "strata":
         return strata(features, free, asked, CLUSTERS_PER_QUESTION * PER_ROUND, seed)
+    if name == "neighbour":
+        return neighbour(fixed["isolation"], features, free, asked)
     score = fixed["isolation"] if name == "isolation" else \
         learnt_isolation(features, seed, normal=asked)
     return free[np.argsort(-np.asarray(score)[free], kind="stable")]
