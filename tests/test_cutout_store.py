@@ -146,6 +146,13 @@ def test_chunked_pass_matches_one_batch_and_restart_rescores_nothing(folder, tmp
         older.run_on_dataset(dataset_of(folder, tmp_path))
         with pytest.raises(AssertionError, match="scored the objects again"):
             older.session_.pixel_features()
+        # nor one without the principal components wide pixels were projected on
+        np.savez(cache, pixels=pixels.pixels)
+        patched.setattr(session_module, "PIXEL_DIMS", 16)
+        older = AhuntFeatures(chunk_size=16, output_dir=str(out))
+        older.run_on_dataset(dataset_of(folder, tmp_path))
+        with pytest.raises(AssertionError, match="scored the objects again"):
+            older.session_.pixel_features()
 
     # pseudo-normals: from the less interesting half, never labelled, and
     # from DRAW_CHUNKS chunks of the store, so a draw does not read them all

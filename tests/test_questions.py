@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -152,10 +154,13 @@ def test_the_pixels_find_the_odd_shape_and_explore_asks_it_second():
 def test_wide_pixels_become_their_leading_components_read_chunk_by_chunk():
     from astronomaly_ahunt.engine import questions
     images = np.random.default_rng(2).random((300, 12, 12, 1)).astype(np.float32)
-    pixels, shape = questions.pixel_features(images, seed=0, chunk_size=64)
+    chunked = questions.pixel_features(images, seed=0, chunk_size=64)
+    pixels, shape = chunked.pixels, chunked.shape
     assert pixels.shape == (300, questions.PIXEL_DIMS) and pixels.dtype == np.float32
     whole = questions.pixel_features(images, seed=0, chunk_size=1000)
     assert np.allclose(pixels, whole.pixels, atol=1e-5)
+    # other images are projected as the pool's were
+    np.testing.assert_allclose(whole.project(images[:5]), whole.pixels[:5], atol=1e-4)
     # noise has no preferred orientation: its shapes come too, the same to
     # float rounding whatever the chunks
     assert shape.shape == (300, questions.SHAPE_DIMS)
@@ -231,11 +236,60 @@ def test_nearness_puts_the_look_alikes_of_what_was_found_first():
     features = rng.normal(0, 1, (50, 2, 2))
     features[7] = features[3] + 0.01
     features[9] = features[40] - 0.02
-    near = nearness(features, [3, 40], chunk_size=16)
+    near = nearness(features, features[[3, 40]], chunk_size=16)
     assert near[3] == 0 and near[40] == 0 and np.all(near <= 0)
     assert set(np.argsort(-near, kind="stable")[:4]) == {3, 40, 7, 9}
     assert near[7] == pytest.approx(-0.02) and near[9] == pytest.approx(-0.04)
-    np.testing.assert_array_equal(near, nearness(features, [3, 40]))  # chunks change nothing
+    # chunks change nothing
+    np.testing.assert_array_equal(near, nearness(features, features[[3, 40]]))
+
+
+def sources(angles, bend, size=24, seed=0):
+    """Noisy images (n, size, size, 1) of two-lobed sources, each turned by
+    its angle in degrees: lobes on a line through the centre, or, bent, both
+    on one side of it."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:size, :size] - (size - 1) / 2
+    images = rng.normal(0.05, 0.02, (len(angles), size, size, 1)).astype(np.float32)
+    for image, angle in zip(images, np.radians(angles)):
+        for turn in (0, np.pi - bend):
+            a = angle + turn
+            image[..., 0] += np.exp(-((yy - 7 * np.sin(a)) ** 2 + (xx - 7 * np.cos(a)) ** 2) / 4)
+        image[..., 0] += np.exp(-(yy ** 2 + xx ** 2) / 2)
+    return images
+
+
+def test_one_find_asks_its_lookalikes_at_any_orientation():
+    """With one find in a pool with no preferred orientation, the anomaly
+    class asks what looks like it turned or mirrored, where the pixels as
+    they lie prefer the straight sources that happen to share its angle."""
+    from astronomaly_ahunt.engine import questions
+    straight = sources(np.arange(0, 360, 3), bend=0, seed=1)
+    bent = sources([10, 100, 145, 200, 260, 330], bend=np.radians(100), seed=2)
+    images = np.concatenate([straight, bent])                 # 120 straight, then 6 bent
+    pixels = questions.pixel_features(images, seed=0)
+    assert pixels.shape is not None and pixels.components is not None  # no orientation
+    found = 120
+    anchors = questions.find_anchors(pixels, [found], images)
+    assert len(anchors) == 2 * 360 // questions.VIEW_STEP_DEGREES
+    turned = questions.nearness(pixels.pixels, anchors)
+    as_they_lie = questions.nearness(pixels.pixels, questions.find_anchors(pixels, [found]))
+    assert len(set(np.argsort(-as_they_lie)[1:6]) & set(range(121, 126))) <= 2
+    assert len(set(np.argsort(-turned)[1:6]) & set(range(121, 126))) >= 4
+    # while the find is the only one, the explore rule asks its look-alikes
+    # (turned and in the shapes), after that the fused rankings
+    pool = questions.ReservePool(
+        np.random.default_rng(0).normal(size=(126, 4)), np.full((126, 3), 1 / 3), [0, found],
+        2, known=[0, 2], reserve=1, anomalies=np.array([False, False, True]), normal=[0],
+        found=[found], pixels=lambda: pixels, images=images)
+    alike = questions.explore_rule(pool, seed=0)[2]
+    np.testing.assert_array_equal(alike, questions.lookalikes(turned, pixels.shape, found))
+    assert set(np.argsort(-alike, kind="stable")[:6]) == set(range(120, 126))
+    two = dataclasses.replace(pool, found=[found, 121])
+    assert not np.array_equal(questions.explore_rule(two, seed=0)[2], alike)
+    # past TURNED_FINDS finds, the rest are measured as they lie
+    many = questions.find_anchors(pixels, range(questions.TURNED_FINDS + 3), images)
+    assert len(many) == questions.TURNED_FINDS * len(anchors) + 3
 
 
 def test_novelty_is_the_mean_distance_to_the_nearest_known_normals():

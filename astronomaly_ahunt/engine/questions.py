@@ -90,6 +90,13 @@ PIXEL_FIT_SAMPLE = 5_000
 # pixel features wider than this are projected on their leading principal
 # components: per-object columns as small as the latent space's
 PIXEL_DIMS = 64
+# where the pool has no preferred orientation, a find's look-alikes are sought
+# at any orientation: its image turned by every multiple of this many degrees,
+# and mirrored (:func:`find_anchors`)
+VIEW_STEP_DEGREES = 20
+# and so for this many finds at most; the others as they lie: a survey's
+# nearness costs its objects times the anchors (36 a turned find)
+TURNED_FINDS = 25
 
 
 def _by_chunks(function, n, chunk_size):
@@ -110,6 +117,16 @@ class PoolPixels(NamedTuple):
     that ignores it would mix up what the person tells apart."""
     pixels: np.ndarray
     shape: Optional[np.ndarray] = None
+    components: Optional[np.ndarray] = None
+    mean: Optional[np.ndarray] = None
+
+    def project(self, images):
+        """``images`` (n, ...) as ``pixels`` hold the pool's: flattened, and
+        on the principal ``components`` (about ``mean``) where there are some."""
+        flat = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
+        if self.components is None:
+            return flat
+        return ((flat - self.mean) @ self.components.T).astype(np.float32)
 
 
 def pixel_features(images, seed, chunk_size=4096, fit_rows=None):
@@ -119,12 +136,14 @@ def pixel_features(images, seed, chunk_size=4096, fit_rows=None):
     their leading ``PIXEL_DIMS`` principal components; and, where the pool
     has no preferred orientation (:func:`.morphology.turn_ratio` of its
     first ``TURN_SAMPLE`` sampled cutouts below ``NO_ORIENTATION_BELOW``),
-    their shape. The sample is the sorted positions ``fit_rows`` (default:
-    a seeded sample of ``PIXEL_FIT_SAMPLE``; a store, where a row costs its
-    whole chunk, passes rows of a few chunks), on which the principal
-    components are fitted too. ``images[start:stop]`` is read
-    ``chunk_size`` images at a time, so an array on disk (the cutout store)
-    is never loaded whole, on every core (:func:`_by_chunks`)."""
+    their shape; and the principal components, if any, so that other images
+    can be projected as the pool's were (:meth:`PoolPixels.project`). The
+    sample is the sorted positions ``fit_rows`` (default: a seeded sample of
+    ``PIXEL_FIT_SAMPLE``; a store, where a row costs its whole chunk, passes
+    rows of a few chunks), on which the principal components are fitted too.
+    ``images[start:stop]`` is read ``chunk_size`` images at a time, so an
+    array on disk (the cutout store) is never loaded whole, on every core
+    (:func:`_by_chunks`)."""
     n = len(images)
     sample = np.sort(np.random.default_rng(seed).choice(n, min(n, PIXEL_FIT_SAMPLE),
                                                         replace=False)) \
@@ -148,9 +167,24 @@ def pixel_features(images, seed, chunk_size=4096, fit_rows=None):
         return project(x) if oriented else np.hstack([project(x), shape_features(x)])
 
     columns = _by_chunks(both, n, chunk_size)
+    basis = {} if project is flat else {"components": pca.components_.astype(np.float32),
+                                         "mean": pca.mean_.astype(np.float32)}
     if oriented:
-        return PoolPixels(columns)
-    return PoolPixels(columns[:, :-SHAPE_DIMS], columns[:, -SHAPE_DIMS:])
+        return PoolPixels(columns, **basis)
+    return PoolPixels(columns[:, :-SHAPE_DIMS], columns[:, -SHAPE_DIMS:], **basis)
+
+
+def turned_views(images, step=VIEW_STEP_DEGREES):
+    """Each of ``images`` (n, h, w[, channels]) turned about its centre by
+    every multiple of ``step`` degrees, and each turn mirrored:
+    (n * 2 * (360 // step), h, w[, channels])."""
+    from scipy.ndimage import rotate
+    views = []
+    for image in np.asarray(images, dtype=np.float32):
+        for angle in range(0, 360, step):
+            turned = rotate(image, angle, axes=(0, 1), reshape=False, order=1, mode="nearest")
+            views += [turned, turned[:, ::-1]]
+    return np.stack(views)
 
 
 def learnt_isolation(features, seed, normal=(), interesting=()):
@@ -201,14 +235,14 @@ def novelty(images, reference, seed, k=NOVELTY_NEIGHBOURS, chunk_size=4096):
     return _by_chunks(distance, len(images), chunk_size)
 
 
-def nearness(features, found, chunk_size=4096):
-    """Minus each object's distance to the nearest of the ``found``
-    positions in ``features`` (n, ...): higher = nearer, 0 for a found one.
+def nearness(features, anchors, chunk_size=4096):
+    """Minus each object's distance, in ``features`` (n, ...), to the
+    nearest of the rows ``anchors`` (in the same space): higher = nearer.
     ``chunk_size`` objects at a time, so a survey never holds a distance
     matrix larger than that many rows, on every core (:func:`_by_chunks`)."""
     from sklearn.metrics import pairwise_distances
     flat = np.asarray(features).reshape(len(features), -1)
-    anchors = flat[np.asarray(found, dtype=int)]
+    anchors = np.asarray(anchors, dtype=flat.dtype).reshape(len(anchors), -1)
 
     def nearest(rows):
         return pairwise_distances(flat[rows], anchors).min(axis=1)
@@ -393,6 +427,33 @@ def shape_forest(shape, normal, found, seed):
     return forest.predict_proba(shape)[:, 1]
 
 
+def find_anchors(pool_pixels, found, images=None):
+    """The rows in the pool's pixel features that :func:`nearness` to the
+    finds at positions ``found`` is measured against: the finds' own, or,
+    where the pool has no preferred orientation (its ``pool_pixels`` hold
+    shapes) and its ``images`` are given, each find's :func:`turned_views`
+    (of the first ``TURNED_FINDS`` finds; the others as they lie). A source
+    turned by a right angle is far from itself in the pixels; turned, a
+    find's nearest objects hold more of its kind on every FIRST pool
+    measured (benchmarks/results/compare/suite/tried-turned-nearness/)."""
+    found = np.sort(np.asarray(found, dtype=int))
+    if pool_pixels.shape is None or images is None:
+        return pool_pixels.pixels[found]
+    turned = pool_pixels.project(turned_views(images[found[:TURNED_FINDS]]))
+    return np.concatenate([turned, pool_pixels.pixels[found[TURNED_FINDS:]]])
+
+
+def lookalikes(near, shape, found):
+    """A score per object (higher first) for how alike it is, at any
+    orientation, to the one object at position ``found``: the reciprocal
+    rank fusion of ``near`` (its :func:`nearness` to the find's turned
+    views) and its nearness to the find in the standardised ``shape``.
+    One example teaches a learner, the CNN or a forest, next to nothing."""
+    shape = (shape - shape.mean(axis=0)) / (shape.std(axis=0) + 1e-9)
+    return fused_ranks([np.argsort(-near, kind="stable"),
+                        np.argsort(-nearness(shape, shape[[int(found)]]), kind="stable")])
+
+
 def explore_rule(pool, seed):
     """The reserve class asks by :func:`explore`, with the pixels'
     :func:`learnt_isolation` as its second representation; once an anomaly
@@ -406,15 +467,23 @@ def explore_rule(pool, seed):
     examples the CNN has barely learnt still lead to more, each ranking vets
     the others' guesses, the look-alikes of what the person called
     interesting come forward, as Astronomaly's own neighbour score brings
-    them, and so do sources of the same morphology at any orientation."""
+    them, and so do sources of the same morphology at any orientation
+    (:func:`find_anchors`). While there is only one find in a pool with no
+    preferred orientation (and the pool's ``images`` are given), the
+    anomaly classes ask its :func:`lookalikes` instead."""
     pixels = shape = isolation = None
     if pool.pixels is not None:
-        pixels, shape = pool.pixels()
+        pool_pixels = pool.pixels()
+        pixels, shape = pool_pixels.pixels, pool_pixels.shape
         isolation = learnt_isolation(pixels, seed, pool.normal, pool.found)
     scores = {pool.reserve: explore(pool.latent, pool.exclude, pool.share, seed, isolation,
                                     pool.normal, pool.found)}
     if isolation is not None and len(pool.found):
-        near = nearness(pixels, pool.found)
+        near = nearness(pixels, find_anchors(pool_pixels, pool.found, pool.images))
+        if len(pool.found) == 1 and shape is not None and pool.images is not None:
+            alike = lookalikes(near, shape, pool.found[0])
+            scores.update({c: alike for c in np.flatnonzero(pool.anomalies)})
+            return scores
         rankings = [np.argsort(-isolation, kind="stable"), np.argsort(-near, kind="stable")]
         if shape is not None and len(pool.normal):
             # the forest's probabilities tie in runs; nearness orders each run

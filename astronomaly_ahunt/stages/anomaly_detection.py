@@ -36,7 +36,7 @@ def page_scores(session, latent, proba, n_questions, exclude=()):
     exclude = np.union1d(np.asarray(exclude, dtype=int), where).astype(int)
     n_q = min(n_questions, len(session.ids) - len(exclude))
     questions, _ = hunter.choose(latent, proba, n_q, exclude=exclude, rng=session.round_rng(),
-                                 pixels=session.pixel_features,
+                                 pixels=session.pixel_features, images=session.images,
                                  labelled=dict(zip(where.tolist(), hunter.labels_.values())))
     acquisition = trained.copy()
     acquisition[questions] = MAX_SCORE + (n_q - np.arange(n_q)) / max(n_q, 1)

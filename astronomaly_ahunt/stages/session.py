@@ -23,7 +23,7 @@ from ..engine.hunter import Hunter
 from ..engine.atomic_files import atomic_write
 from ..engine.persistence import PREVIOUS_STATE_FILE, STATE_FILE
 from ..engine.morphology import SHAPE_DIMS
-from ..engine.questions import PIXEL_FIT_SAMPLE, PoolPixels, pixel_features
+from ..engine.questions import PIXEL_DIMS, PIXEL_FIT_SAMPLE, PoolPixels, pixel_features
 from .anomaly_detection import page_scores
 from .cutout_store import CHUNK_SIZE, StoredImages
 from .label_journal import journal_path, read_journal
@@ -179,11 +179,14 @@ class AhuntSession:
             Path(path).parent / f"pixel_features-{self.random_state}.npz"
         if cache is not None and cache.exists():
             with np.load(cache) as saved:
-                self._pixels = PoolPixels(saved["pixels"], saved["shape"]
-                                          if "shape" in saved else None)
-            # a cache from a version with other shape features is computed anew
+                self._pixels = PoolPixels(**{name: saved[name] for name in PoolPixels._fields
+                                             if name in saved})
+            # a cache from a version with other shape features, or without the
+            # principal components its pixels were projected on, is computed anew
+            projected = int(np.prod(self.images.shape[1:])) > PIXEL_DIMS
             if len(self._pixels.pixels) == len(self.ids) and (
-                    self._pixels.shape is None or self._pixels.shape.shape[1] == SHAPE_DIMS):
+                    self._pixels.shape is None or self._pixels.shape.shape[1] == SHAPE_DIMS) \
+                    and (self._pixels.components is not None or not projected):
                 return self._pixels
         size = getattr(self.images, "chunk_size", CHUNK_SIZE)
         # the projection's sample from a few chunks (a survey's would read them all)
