@@ -129,7 +129,7 @@ def test_chunked_pass_matches_one_batch_and_restart_rescores_nothing(folder, tmp
     assert f"WARNING: {saved_pass} cannot be read (BadZipFile" in capsys.readouterr().out
 
     # pixel features: one pass over the store, kept beside it for a restart
-    from astronomaly_ahunt.engine.questions import PoolPixels, pixel_features
+    from astronomaly_ahunt.engine.questions import SHAPE_DIMS, PoolPixels, pixel_features
     pixels = session.pixel_features()
     for kept, whole in zip(pixels, pixel_features(session.images[:], 0, chunk_size=50)):
         assert (kept is None and whole is None) or np.allclose(kept, whole, atol=1e-3)
@@ -146,9 +146,15 @@ def test_chunked_pass_matches_one_batch_and_restart_rescores_nothing(folder, tmp
         older.run_on_dataset(dataset_of(folder, tmp_path))
         with pytest.raises(AssertionError, match="scored the objects again"):
             older.session_.pixel_features()
-        # nor one without the principal components wide pixels were projected on
-        np.savez(cache, pixels=pixels.pixels)
+        # nor, for a pool with shapes, one without the principal components
+        # wide pixels were projected on; a pool without shapes needs none
         patched.setattr(session_module, "PIXEL_DIMS", 16)
+        np.savez(cache, pixels=pixels.pixels)
+        kept = AhuntFeatures(chunk_size=16, output_dir=str(out))
+        kept.run_on_dataset(dataset_of(folder, tmp_path))
+        assert np.array_equal(kept.session_.pixel_features().pixels, pixels.pixels)
+        np.savez(cache, pixels=pixels.pixels,
+                 shape=np.zeros((len(pixels.pixels), SHAPE_DIMS), np.float32))
         older = AhuntFeatures(chunk_size=16, output_dir=str(out))
         older.run_on_dataset(dataset_of(folder, tmp_path))
         with pytest.raises(AssertionError, match="scored the objects again"):

@@ -432,7 +432,8 @@ def find_anchors(pool_pixels, found, images=None):
     finds at positions ``found`` is measured against: the finds' own, or,
     where the pool has no preferred orientation (its ``pool_pixels`` hold
     shapes) and its ``images`` are given, each find's :func:`turned_views`
-    (of the first ``TURNED_FINDS`` finds; the others as they lie). A source
+    (of the ``TURNED_FINDS`` finds at the lowest positions; the others as
+    they lie). A source
     turned by a right angle is far from itself in the pixels; turned, a
     find's nearest objects hold more of its kind on every FIRST pool
     measured (benchmarks/results/compare/suite/tried-turned-nearness/)."""

@@ -35,8 +35,12 @@ def page_scores(session, latent, proba, n_questions, exclude=()):
     where = session.positions(list(hunter.labels_))
     exclude = np.union1d(np.asarray(exclude, dtype=int), where).astype(int)
     n_q = min(n_questions, len(session.ids) - len(exclude))
+    # the explore rule turns a single find's cutout; the novelty rule keeps to the
+    # latent space here, since it would measure each of a survey's cutouts against
+    # thousands of normals in the pixels every Retrain
+    images = session.images if hunter.reserve_strategy == "explore" else None
     questions, _ = hunter.choose(latent, proba, n_q, exclude=exclude, rng=session.round_rng(),
-                                 pixels=session.pixel_features, images=session.images,
+                                 pixels=session.pixel_features, images=images,
                                  labelled=dict(zip(where.tolist(), hunter.labels_.values())))
     acquisition = trained.copy()
     acquisition[questions] = MAX_SCORE + (n_q - np.arange(n_q)) / max(n_q, 1)

@@ -182,11 +182,13 @@ class AhuntSession:
                 self._pixels = PoolPixels(**{name: saved[name] for name in PoolPixels._fields
                                              if name in saved})
             # a cache from a version with other shape features, or without the
-            # principal components its pixels were projected on, is computed anew
+            # principal components a pool with shapes (whose finds are turned,
+            # then projected) had its pixels projected on, is computed anew
             projected = int(np.prod(self.images.shape[1:])) > PIXEL_DIMS
             if len(self._pixels.pixels) == len(self.ids) and (
                     self._pixels.shape is None or self._pixels.shape.shape[1] == SHAPE_DIMS) \
-                    and (self._pixels.components is not None or not projected):
+                    and (self._pixels.components is not None or not projected
+                         or self._pixels.shape is None):
                 return self._pixels
         size = getattr(self.images, "chunk_size", CHUNK_SIZE)
         # the projection's sample from a few chunks (a survey's would read them all)
