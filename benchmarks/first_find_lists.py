@@ -38,10 +38,11 @@ from tqdm import tqdm
 from compare_separability import read_folder
 from astronomaly_ahunt.engine.questions import (CLUSTERS_PER_QUESTION, free_clusters,
                                                 interleaved_scores, isolation_forest,
-                                                learnt_isolation, pixel_features,
-                                                uncovered_medoids)
+                                                learnt_isolation, nearness,
+                                                pixel_features, uncovered_medoids)
 from astronomaly_ahunt.experiments.benchmark import run_record
 from astronomaly_ahunt.experiments.compare.data import write_compare_data
+from astronomaly_ahunt.experiments.compare.pipelines import rescale
 from astronomaly_ahunt.experiments.compare.suite import SUITES
 
 LISTS = ("random", "isolation", "learnt-isolation", "medoids", "strata", "neighbour",
@@ -81,15 +82,14 @@ def strata(features, free, asked, k, seed):
 def neighbour(isolation, features, free, asked):
     """The free positions by Astronomaly's neighbour score (Lochner & Bassett
     2021) when every answer so far was 0: the ``isolation`` scores put on
-    0-5 times tanh(exp(d) - 1 + artanh(f)), where d is each object's
-    distance to the nearest ``asked`` one over the mean such distance and f
-    the score a predicted answer of 0 is floored to (0.1 + 0.85 x 0.1 / 5):
-    an unusual object far from everything asked comes first."""
-    from sklearn.metrics import pairwise_distances
-    score = np.asarray(isolation, dtype=float)
-    score = 5 * (score - score.min()) / max(score.max() - score.min(), 1e-12)
+    the page's 0-5 times tanh(exp(d) - 1 + artanh(f)), where d is each
+    object's distance to the nearest ``asked`` one over the mean such
+    distance and f the score a predicted answer of 0 is floored to
+    (0.1 + 0.85 x 0.1 / 5): an unusual object far from everything asked
+    comes first."""
+    score = rescale(isolation)
     if asked:
-        distance = pairwise_distances(features, features[np.asarray(asked)]).min(axis=1)
+        distance = -nearness(features, features[np.asarray(asked)])
         score = score * np.tanh(np.exp(distance / distance.mean()) - 1
                                 + np.arctanh(0.1 + 0.85 * 0.1 / 5))
     return free[np.argsort(-score[free], kind="stable")]

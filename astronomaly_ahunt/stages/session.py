@@ -184,11 +184,11 @@ class AhuntSession:
             # a cache from a version with other shape features, or without the
             # principal components a pool with shapes (whose finds are turned,
             # then projected) had its pixels projected on, is computed anew
-            projected = int(np.prod(self.images.shape[1:])) > PIXEL_DIMS
+            shape = self._pixels.shape
+            needs_basis = shape is not None and int(np.prod(self.images.shape[1:])) > PIXEL_DIMS
             if len(self._pixels.pixels) == len(self.ids) and (
-                    self._pixels.shape is None or self._pixels.shape.shape[1] == SHAPE_DIMS) \
-                    and (self._pixels.components is not None or not projected
-                         or self._pixels.shape is None):
+                    shape is None or shape.shape[1] == SHAPE_DIMS) \
+                    and (self._pixels.components is not None or not needs_basis):
                 return self._pixels
         size = getattr(self.images, "chunk_size", CHUNK_SIZE)
         # the projection's sample from a few chunks (a survey's would read them all)
