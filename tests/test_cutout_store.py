@@ -131,14 +131,18 @@ def test_chunked_pass_matches_one_batch_and_restart_rescores_nothing(folder, tmp
     # pixel features: one pass over the store, kept beside it for a restart
     from astronomaly_ahunt.engine.questions import SHAPE_DIMS, PoolPixels, pixel_features
     pixels = session.pixel_features()
-    for kept, whole in zip(pixels, pixel_features(session.images[:], 0, chunk_size=50)):
-        assert (kept is None and whole is None) or np.allclose(kept, whole, atol=1e-3)
+    whole = pixel_features(session.images[:], 0, chunk_size=50)
+    assert pixels.arrays().keys() == whole.arrays().keys()
+    for name, kept in pixels.arrays().items():
+        assert np.allclose(kept, getattr(whole, name), atol=1e-3)
     from astronomaly_ahunt.stages import session as session_module
     with monkeypatch.context() as patched:
         patched.setattr(session_module, "pixel_features", no_scoring)
         again = AhuntFeatures(chunk_size=16, output_dir=str(out))
         again.run_on_dataset(dataset_of(folder, tmp_path))
-        assert all(np.array_equal(a, b) for a, b in zip(again.session_.pixel_features(), pixels))
+        restarted = again.session_.pixel_features().arrays()
+        assert restarted.keys() == pixels.arrays().keys()
+        assert all(np.array_equal(restarted[name], kept) for name, kept in pixels.arrays().items())
         # a cache holding the shape features of another version is not used
         cache = next(Path(session.images.path).parent.glob("pixel_features-*.npz"))
         np.savez(cache, pixels=pixels.pixels, shape=np.zeros((len(pixels.pixels), 3), np.float32))

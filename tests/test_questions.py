@@ -292,6 +292,31 @@ def test_one_find_asks_its_lookalikes_at_any_orientation():
     assert len(many) == questions.TURNED_FINDS * len(anchors) + 3
 
 
+def test_a_find_is_turned_once_while_the_pool_pixels_are_kept(monkeypatch):
+    """A caller that keeps the pool's pixel features across rounds (the
+    page's session, the Hunter while its pool's ids stay the same) turns
+    each find once: the next rounds read its views from there, the same
+    rows as turning it again."""
+    from astronomaly_ahunt.engine import questions
+    images = np.concatenate([sources(np.arange(0, 360, 6), bend=0, seed=1),
+                             sources([10, 100, 145], bend=np.radians(100), seed=2)])
+    pixels = questions.pixel_features(images, seed=0)
+    assert pixels.shape is not None  # no preferred orientation: finds are turned
+    turned = []
+    real = questions.turned_views
+    monkeypatch.setattr(questions, "turned_views",
+                        lambda found: turned.append(len(found)) or real(found))
+    first = questions.find_anchors(pixels, [60], images)
+    both = questions.find_anchors(pixels, [62, 60], images)
+    assert turned == [1, 1]  # the second round turns only the new find
+    fresh = questions.find_anchors(questions.pixel_features(images, seed=0), [60, 62], images)
+    np.testing.assert_array_equal(both, fresh)
+    np.testing.assert_array_equal(both[:len(first)], first)
+    assert turned == [1, 1, 2]
+    # the views are kept out of the arrays a cache file holds
+    assert set(pixels.arrays()) == {"pixels", "shape", "components", "mean"}
+
+
 def test_novelty_is_the_mean_distance_to_the_nearest_known_normals():
     from astronomaly_ahunt.engine.questions import (RESERVE_STRATEGIES, ReservePool,
                                                     novelty)

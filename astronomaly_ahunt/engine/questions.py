@@ -12,8 +12,8 @@ command line can read the names here at once.
 """
 
 import os
-from dataclasses import dataclass
-from typing import Callable, NamedTuple, Optional
+from dataclasses import dataclass, field
+from typing import Callable, ClassVar, Optional
 
 import numpy as np
 
@@ -109,16 +109,29 @@ def _by_chunks(function, n, chunk_size):
         return np.concatenate(list(pool.map(function, chunks)))
 
 
-class PoolPixels(NamedTuple):
+@dataclass(frozen=True)
+class PoolPixels:
     """What the explore rule reads of the pool's pixels: ``pixels``, the
     flattened cutouts or their leading principal components, and ``shape``,
     their :func:`.morphology.shape_features`, or None for a pool whose
     objects have a preferred orientation (digits, clothes), where a shape
-    that ignores it would mix up what the person tells apart."""
+    that ignores it would mix up what the person tells apart.
+
+    It also keeps each find's turned views (:meth:`turned`) for as long as
+    it is the pool's, so a find is turned once, not at every Retrain."""
     pixels: np.ndarray
     shape: Optional[np.ndarray] = None
     components: Optional[np.ndarray] = None
     mean: Optional[np.ndarray] = None
+    # pool position -> that object's projected turned views
+    views: dict = field(default_factory=dict, repr=False, compare=False)
+
+    ARRAYS: ClassVar[tuple] = ("pixels", "shape", "components", "mean")
+
+    def arrays(self):
+        """The arrays it holds, by name (what a cache of it keeps)."""
+        return {name: getattr(self, name) for name in self.ARRAYS
+                if getattr(self, name) is not None}
 
     def project(self, images):
         """``images`` (n, ...) as ``pixels`` hold the pool's: flattened, and
@@ -127,6 +140,17 @@ class PoolPixels(NamedTuple):
         if self.components is None:
             return flat
         return ((flat - self.mean) @ self.components.T).astype(np.float32)
+
+    def turned(self, images, positions):
+        """The :func:`turned_views` of the pool's ``images`` at the sorted
+        ``positions``, projected (:meth:`project`), one object's after
+        another; each object's are computed once."""
+        new = [p for p in positions if p not in self.views]
+        if new:
+            rows = self.project(turned_views(images[np.asarray(new)]))
+            for p, views in zip(new, np.split(rows, len(new))):
+                self.views[p] = views
+        return np.concatenate([self.views[p] for p in positions])
 
 
 def pixel_features(images, seed, chunk_size=4096, fit_rows=None):
@@ -440,7 +464,7 @@ def find_anchors(pool_pixels, found, images=None):
     found = np.sort(np.asarray(found, dtype=int))
     if pool_pixels.shape is None or images is None:
         return pool_pixels.pixels[found]
-    turned = pool_pixels.project(turned_views(images[found[:TURNED_FINDS]]))
+    turned = pool_pixels.turned(images, found[:TURNED_FINDS].tolist())
     return np.concatenate([turned, pool_pixels.pixels[found[TURNED_FINDS:]]])
 
 

@@ -179,7 +179,7 @@ class AhuntSession:
             Path(path).parent / f"pixel_features-{self.random_state}.npz"
         if cache is not None and cache.exists():
             with np.load(cache) as saved:
-                self._pixels = PoolPixels(**{name: saved[name] for name in PoolPixels._fields
+                self._pixels = PoolPixels(**{name: saved[name] for name in PoolPixels.ARRAYS
                                              if name in saved})
             # a cache from a version with other shape features, or without the
             # principal components a pool with shapes (whose finds are turned,
@@ -196,9 +196,7 @@ class AhuntSession:
                               PIXEL_FIT_SAMPLE)
         self._pixels = pixel_features(self.images, self.random_state, size, fit_rows)
         if cache is not None:
-            kept = {name: value for name, value in self._pixels._asdict().items()
-                    if value is not None}
-            atomic_write(cache, lambda f: np.savez(f, **kept))
+            atomic_write(cache, lambda f: np.savez(f, **self._pixels.arrays()))
         return self._pixels
 
     def draw_pseudo_normals(self):
