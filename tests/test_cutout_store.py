@@ -152,7 +152,8 @@ def test_chunked_pass_matches_one_batch_and_restart_rescores_nothing(folder, tmp
             older.session_.pixel_features()
         # nor, for a pool with shapes, one without the principal components
         # wide pixels were projected on; a pool without shapes needs none
-        patched.setattr(session_module, "PIXEL_DIMS", 16)
+        from astronomaly_ahunt.engine import questions
+        patched.setattr(questions, "PIXEL_DIMS", 16)
         np.savez(cache, pixels=pixels.pixels)
         kept = AhuntFeatures(chunk_size=16, output_dir=str(out))
         kept.run_on_dataset(dataset_of(folder, tmp_path))

@@ -99,6 +99,12 @@ VIEW_STEP_DEGREES = 20
 TURNED_FINDS = 25
 
 
+def projected(image_shape):
+    """Whether the pixel features of images of ``image_shape`` (n, ...) are
+    their leading principal components rather than the flattened pixels."""
+    return int(np.prod(image_shape[1:])) > PIXEL_DIMS
+
+
 def _by_chunks(function, n, chunk_size):
     """``function(rows)`` of each slice of ``chunk_size`` rows of ``n``,
     concatenated in order: on every core, since the NumPy, scikit-learn and
@@ -179,7 +185,7 @@ def pixel_features(images, seed, chunk_size=4096, fit_rows=None):
         return x.reshape(len(x), -1)
 
     project = flat
-    if int(np.prod(images.shape[1:])) > PIXEL_DIMS:
+    if projected(images.shape):
         from sklearn.decomposition import PCA
         pca = PCA(min(PIXEL_DIMS, len(sample)), random_state=seed).fit(flat(drawn))
 

@@ -23,7 +23,7 @@ from ..engine.hunter import Hunter
 from ..engine.atomic_files import atomic_write
 from ..engine.persistence import PREVIOUS_STATE_FILE, STATE_FILE
 from ..engine.morphology import SHAPE_DIMS
-from ..engine.questions import PIXEL_DIMS, PIXEL_FIT_SAMPLE, PoolPixels, pixel_features
+from ..engine.questions import PIXEL_FIT_SAMPLE, PoolPixels, pixel_features, projected
 from .anomaly_detection import page_scores
 from .cutout_store import CHUNK_SIZE, StoredImages
 from .label_journal import journal_path, read_journal
@@ -185,7 +185,7 @@ class AhuntSession:
             # principal components a pool with shapes (whose finds are turned,
             # then projected) had its pixels projected on, is computed anew
             shape = self._pixels.shape
-            needs_basis = shape is not None and int(np.prod(self.images.shape[1:])) > PIXEL_DIMS
+            needs_basis = shape is not None and projected(self.images.shape)
             if len(self._pixels.pixels) == len(self.ids) and (
                     shape is None or shape.shape[1] == SHAPE_DIMS) \
                     and (self._pixels.components is not None or not needs_basis):
