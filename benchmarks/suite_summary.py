@@ -9,6 +9,9 @@ the peers of either run (peers' rows are the same in both):
 
     python benchmarks/suite_summary.py results/suite/digits-seeds0-2 digits \\
         before/suite.csv:ahunt=ahunt-before after/suite.csv
+
+A method renamed to nothing (``RUN.csv:ahunt-before=``) is left out. Where
+runs repeat a method's seed, the first RUN.csv given keeps it.
 """
 
 import sys
@@ -25,7 +28,7 @@ def read(spec):
     for rename in filter(None, renames.split(",")):
         old, new = rename.split("=")
         table.loc[table["method"] == old, "method"] = new
-    return table
+    return table[table["method"] != ""]
 
 
 def main(out, suite, *runs):
