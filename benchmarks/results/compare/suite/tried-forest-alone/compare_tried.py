@@ -2,7 +2,6 @@
 the same seeds (the `ahunt` rows of ../first-seeds*-lookalikes/ and
 ../first-fits-seeds*-lookalikes/): found per block and per split, and first
 finds after label 40."""
-import glob
 from pathlib import Path
 
 import pandas as pd
